@@ -1,0 +1,37 @@
+"""keras_restext: deep residual convolutional text classifiers for Keras.
+
+    import keras_restext
+    model = keras_restext.build_resnet_classifier(num_classes=2, vocab_size=30000, preset="restext_base")
+"""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out of user output
+
+from keras_restext.layers import (  # noqa: E402
+    DropPath,
+    KMaxPooling1D,
+    MaskedConv1D,
+    MaskedDownsample1D,
+    MaskedGlobalPooling1D,
+    ResBlock,
+    SqueezeExcitation1D,
+)
+from keras_restext.models import PRESETS as presets  # noqa: E402
+from keras_restext.models import build_resnet_classifier, count_params, get_preset  # noqa: E402
+from keras_restext.version import __version__  # noqa: E402
+
+__all__ = [
+    "DropPath",
+    "KMaxPooling1D",
+    "MaskedConv1D",
+    "MaskedDownsample1D",
+    "MaskedGlobalPooling1D",
+    "ResBlock",
+    "SqueezeExcitation1D",
+    "__version__",
+    "build_resnet_classifier",
+    "count_params",
+    "get_preset",
+    "presets",
+]

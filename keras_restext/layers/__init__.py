@@ -1,0 +1,19 @@
+"""Mask-aware Keras layers for residual convolutional text models."""
+
+from keras_restext.layers.drop_path import DropPath
+from keras_restext.layers.global_pooling import MaskedGlobalPooling1D
+from keras_restext.layers.kmax_pooling import KMaxPooling1D
+from keras_restext.layers.masked_conv1d import MaskedConv1D
+from keras_restext.layers.masked_downsample import MaskedDownsample1D
+from keras_restext.layers.res_block import ResBlock
+from keras_restext.layers.squeeze_excitation import SqueezeExcitation1D
+
+__all__ = [
+    "DropPath",
+    "KMaxPooling1D",
+    "MaskedConv1D",
+    "MaskedDownsample1D",
+    "MaskedGlobalPooling1D",
+    "ResBlock",
+    "SqueezeExcitation1D",
+]

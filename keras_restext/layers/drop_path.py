@@ -1,0 +1,39 @@
+"""`DropPath`: stochastic depth (Huang et al. 2016) for a residual branch."""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="keras_restext")
+class DropPath(keras.layers.Layer):
+    """Drops a whole residual branch per example during training, scaling the kept ones by `1/(1-rate)`.
+
+    Args:
+        rate: float in [0, 1), the probability of dropping the branch.
+        seed: optional int seed.
+    """
+
+    def __init__(self, rate: float = 0.0, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0.0 <= rate < 1.0:
+            raise ValueError(f"`rate` must be in [0, 1). Received: rate={rate!r}")
+        self.rate = rate
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.supports_masking = True
+
+    def call(self, inputs, training=None):
+        if not training or self.rate == 0.0:
+            return inputs
+        keep = 1.0 - self.rate
+        shape = (ops.shape(inputs)[0],) + (1,) * (len(inputs.shape) - 1)
+        draw = keras.random.uniform(shape, seed=self.seed_generator, dtype=inputs.dtype)
+        return inputs * ops.cast(draw < keep, inputs.dtype) / ops.cast(keep, inputs.dtype)
+
+    def compute_mask(self, inputs, mask=None):
+        return mask
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}

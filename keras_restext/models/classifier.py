@@ -1,0 +1,195 @@
+"""`build_resnet_classifier`: the functional residual text classifier."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import keras
+
+from keras_restext.layers import KMaxPooling1D, MaskedConv1D, MaskedGlobalPooling1D, ResBlock
+from keras_restext.models.presets import get_preset
+
+POOLINGS = ("max", "avg", "max_avg", "kmax")
+
+MODEL_DEFAULTS: dict = {
+    "embedding_dim": 128,
+    "embedding_dropout": 0.0,
+    "stem_filters": None,  # None: the first stage's filters
+    "stem_kernel_size": 3,
+    "stage_filters": (128,),
+    "stage_blocks": (1,),
+    "num_layers": 2,
+    "kernel_size": 3,
+    "kernel_sizes": None,
+    "dilation_rate": 1,
+    "separable": False,
+    "downsample": True,  # pyramid: the first block of every stage but the first halves the length
+    "norm": None,
+    "activation": "relu",
+    "block_dropout": 0.0,
+    "drop_path": 0.0,  # the last block's rate; earlier blocks' rates grow linearly towards it
+    "se_ratio": None,
+    "kernel_l2": 0.0,
+    "pooling": "max_avg",
+    "kmax_k": 8,
+    "head_units": (),
+    "head_dropout": 0.5,
+    "multi_label": False,
+}
+
+
+def resolve_model_config(preset: str | None = None, **overrides) -> dict:
+    """Merges the defaults, a preset's model config and explicit overrides, checking every name."""
+    unknown = sorted(set(overrides) - set(MODEL_DEFAULTS))
+    if unknown:
+        raise ValueError(
+            f"Unknown model argument(s) {unknown}. Allowed: {', '.join(sorted(MODEL_DEFAULTS))}"
+        )
+    config = dict(MODEL_DEFAULTS)
+    if preset is not None:
+        config.update(get_preset(preset)["model"])
+    config.update(overrides)
+    if len(config["stage_filters"]) != len(config["stage_blocks"]):
+        raise ValueError(
+            "`stage_filters` and `stage_blocks` must have the same length. Received: "
+            f"stage_filters={config['stage_filters']!r}, stage_blocks={config['stage_blocks']!r}"
+        )
+    if config["pooling"] not in POOLINGS:
+        raise ValueError(f"`pooling` must be one of {POOLINGS}. Received: pooling={config['pooling']!r}")
+    return config
+
+
+def _check_heads(num_classes, tasks, multi_label) -> dict[str, int]:
+    smallest = 1 if multi_label else 2
+    if (num_classes is None) == (tasks is None):
+        raise ValueError(
+            "Pass exactly one of `num_classes` (one task) or `tasks` (a dict of task name -> classes). "
+            f"Received: num_classes={num_classes!r}, tasks={tasks!r}"
+        )
+    heads = {"probabilities": num_classes} if tasks is None else dict(tasks)
+    if not heads:
+        raise ValueError("`tasks` must name at least one task. Received: tasks={}")
+    for name, classes in heads.items():
+        if not isinstance(classes, int) or classes < smallest:
+            arg = "num_classes" if tasks is None else f"tasks[{name!r}]"
+            raise ValueError(f"`{arg}` must be an int >= {smallest}. Received: {arg}={classes!r}")
+    return heads
+
+
+def build_resnet_classifier(
+    num_classes: int | None = None,
+    vocab_size: int | None = None,
+    *,
+    preset: str | None = None,
+    tasks: Mapping[str, int] | None = None,
+    include_top: bool = True,
+    name: str = "resnet_classifier",
+    **overrides,
+) -> keras.Model:
+    """Builds a deep residual convolutional text classifier as a functional `keras.Model`.
+
+    The model maps int token ids `[batch, length]` (0 = padding) to class probabilities:
+    embedding (with a padding mask) → stem convolution ("region embedding") → stages of `ResBlock`s,
+    each stage after the first halving the length (DPCNN's pyramid) → norm and activation → masked
+    global pooling → dropout → dense layers → softmax (sigmoid with `multi_label=True`).
+    Padding never changes a prediction.
+
+    Args:
+        num_classes: int, the classes of a single task (>= 2; >= 1 with `multi_label=True`).
+        vocab_size: int >= 2, the token id range (ids 0 = padding and 1 = out-of-vocabulary included).
+        preset: optional name from `keras_restext.presets`; its model config is the starting point.
+        tasks: instead of `num_classes`, a dict task name → classes: one shared trunk, one head per task,
+            and the model returns a dict of probabilities keyed by task name.
+        include_top: False returns the trunk (token ids → the sequence features `[batch, time, channels]`,
+            with its mask) to reuse in other Keras models.
+        name: the model's name.
+        **overrides: any key of `MODEL_DEFAULTS`, overriding the preset: `embedding_dim`,
+            `stage_filters`, `stage_blocks`, `num_layers`, `kernel_size`, `kernel_sizes`, `norm`,
+            `pooling` ("max", "avg", "max_avg", "kmax"), `drop_path`, `head_units`, `head_dropout`, ...
+
+    Returns:
+        A `keras.Model` with input "token_ids".
+
+    Example:
+    >>> model = build_resnet_classifier(num_classes=2, vocab_size=20000, preset="restext_small")
+    >>> model(keras.ops.convert_to_tensor([[5, 9, 3, 0, 0]])).shape
+    (1, 2)
+    """
+    config = resolve_model_config(preset, **overrides)
+    if not isinstance(vocab_size, int) or vocab_size < 2:
+        raise ValueError(f"`vocab_size` must be an int >= 2. Received: vocab_size={vocab_size!r}")
+    heads = _check_heads(num_classes, tasks, config["multi_label"]) if include_top else {}
+    regularizer = keras.regularizers.L2(config["kernel_l2"]) if config["kernel_l2"] else None
+
+    token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
+    x = keras.layers.Embedding(vocab_size, config["embedding_dim"], mask_zero=True, name="embedding")(token_ids)
+    if config["embedding_dropout"]:
+        # Drops whole embedding channels, a regulariser that suits small data (Kim 2014 style).
+        x = keras.layers.SpatialDropout1D(config["embedding_dropout"], name="embedding_dropout")(x)
+    x = MaskedConv1D(
+        config["stem_filters"] or config["stage_filters"][0],
+        config["stem_kernel_size"],
+        kernel_regularizer=regularizer,
+        name="stem",
+    )(x)
+
+    total_blocks = sum(config["stage_blocks"])
+    block_index = 0
+    for stage, (filters, blocks) in enumerate(zip(config["stage_filters"], config["stage_blocks"])):
+        for block in range(blocks):
+            rate = config["drop_path"] * block_index / max(total_blocks - 1, 1)
+            x = ResBlock(
+                filters,
+                config["kernel_size"],
+                config["num_layers"],
+                kernel_sizes=config["kernel_sizes"],
+                dilation_rate=config["dilation_rate"],
+                separable=config["separable"],
+                downsample=config["downsample"] and stage > 0 and block == 0,
+                norm=config["norm"],
+                activation=config["activation"],
+                dropout=config["block_dropout"],
+                drop_path=rate,
+                se_ratio=config["se_ratio"],
+                kernel_regularizer=regularizer,
+                name=f"stage{stage}_block{block}",
+            )(x)
+            block_index += 1
+    # Pre-activation blocks leave the last sum un-normalised: finish with norm → activation.
+    if config["norm"] == "batch":
+        x = keras.layers.BatchNormalization(name="final_norm")(x)
+    elif config["norm"] == "layer":
+        x = keras.layers.LayerNormalization(name="final_norm")(x)
+    x = keras.layers.Activation(config["activation"], name="final_activation")(x)
+    if not include_top:
+        return keras.Model(token_ids, x, name=f"{name}_backbone")
+
+    if config["pooling"] == "kmax":
+        x = KMaxPooling1D(config["kmax_k"], name="kmax_pooling")(x)
+        x = keras.layers.Flatten(name="flatten")(x)
+    else:
+        x = MaskedGlobalPooling1D(config["pooling"], name="pooling")(x)
+    for i, units in enumerate(config["head_units"]):
+        x = keras.layers.Dense(units, activation="relu", kernel_regularizer=regularizer, name=f"head_dense_{i}")(x)
+        if config["head_dropout"]:
+            x = keras.layers.Dropout(config["head_dropout"], name=f"head_dropout_{i}")(x)
+    if config["head_dropout"] and not config["head_units"]:
+        x = keras.layers.Dropout(config["head_dropout"], name="head_dropout")(x)
+
+    activation = "sigmoid" if config["multi_label"] else "softmax"
+    # The output layer stays float32 under mixed precision, for a stable softmax and loss.
+    outputs = {
+        head: keras.layers.Dense(classes, activation=activation, dtype="float32", name=head)(x)
+        for head, classes in heads.items()
+    }
+    if tasks is None:
+        outputs = outputs["probabilities"]
+    return keras.Model(token_ids, outputs, name=name)
+
+
+def count_params(model: keras.Model) -> int:
+    """The number of weights of a built model, trainable or not."""
+    return int(sum(int(keras.ops.size(w)) for w in model.weights))
+
+
+__all__ = ["MODEL_DEFAULTS", "build_resnet_classifier", "count_params", "resolve_model_config"]

@@ -1,0 +1,137 @@
+"""Named configurations: tokenizer, architecture and training defaults that work together.
+
+`PRESETS[name]` is a dict with a one-line `description` and a `config` of three parts:
+`tokenizer` (arguments of `keras_restext.data.make_tokenizer`), `model` (arguments of
+`build_resnet_classifier`) and `training` (defaults of `keras_restext.training`).
+"""
+
+from __future__ import annotations
+
+import copy
+
+_WORD = {"kind": "word", "max_tokens": 30000, "min_count": 1, "max_length": 256}
+_CHAR = {"kind": "char", "mode": "chars", "alphabet": "vdcnn", "max_length": 1024}
+_TRAINING = {
+    "batch_size": 64,
+    "epochs": 10,
+    "learning_rate": 2e-3,
+    "weight_decay": 0.05,
+    "warmup_fraction": 0.1,
+    "label_smoothing": 0.1,
+    "patience": 3,
+}
+
+
+def _vdcnn(blocks: tuple[int, ...], depth: int) -> dict:
+    return {
+        "description": f"VDCNN-{depth} (Conneau et al. 2017): characters, 64-128-256-512 filters, k-max pooling k=8, 3 dense layers.",
+        "config": {
+            "tokenizer": dict(_CHAR),
+            "model": {
+                "embedding_dim": 16,
+                "stem_filters": 64,
+                "stage_filters": (64, 128, 256, 512),
+                "stage_blocks": blocks,
+                "num_layers": 2,
+                "norm": "batch",
+                "pooling": "kmax",
+                "kmax_k": 8,
+                "head_units": (2048, 2048),
+                "head_dropout": 0.0,
+            },
+            "training": {**_TRAINING, "batch_size": 128, "learning_rate": 1e-3, "label_smoothing": 0.0},
+        },
+    }
+
+
+def _deep(blocks: tuple[int, ...], depth: int) -> dict:
+    return {
+        "description": f"A {depth}-layer pre-activation text ResNet (4 stages, batch norm, pyramid downsampling).",
+        "config": {
+            "tokenizer": dict(_WORD),
+            "model": {
+                "embedding_dim": 128,
+                "stem_filters": 64,
+                "stage_filters": (64, 128, 128, 256),
+                "stage_blocks": blocks,
+                "num_layers": 2,
+                "norm": "batch",
+                "pooling": "max_avg",
+                "drop_path": 0.1,
+                "head_dropout": 0.5,
+            },
+            "training": dict(_TRAINING),
+        },
+    }
+
+
+PRESETS: dict[str, dict] = {
+    "restext_base": {
+        "description": "The default: words, a 3-stage pyramid of pre-activation ResBlocks (128 filters), max+mean pooling.",
+        "config": {
+            "tokenizer": dict(_WORD),
+            "model": {
+                "embedding_dim": 128,
+                "embedding_dropout": 0.2,
+                "stem_filters": 128,
+                "stage_filters": (128, 128, 128),
+                "stage_blocks": (1, 1, 1),
+                "num_layers": 2,
+                "norm": None,
+                "pooling": "max_avg",
+                "drop_path": 0.1,
+                "head_dropout": 0.5,
+            },
+            "training": dict(_TRAINING),
+        },
+    },
+    "restext_small": {
+        "description": "A tiny word-level model for quick runs and tests: 1 stage of 32 filters.",
+        "config": {
+            "tokenizer": {**_WORD, "max_tokens": 10000, "max_length": 128},
+            "model": {
+                "embedding_dim": 32,
+                "stem_filters": 32,
+                "stage_filters": (32,),
+                "stage_blocks": (1,),
+                "num_layers": 2,
+                "pooling": "max_avg",
+                "head_dropout": 0.2,
+            },
+            "training": {**_TRAINING, "batch_size": 32, "epochs": 3},
+        },
+    },
+    "dpcnn": {
+        "description": "DPCNN (Johnson & Zhang 2017): 250-filter region embedding, [pool/2 + 2 conv] x 6, 15 weight layers.",
+        "config": {
+            "tokenizer": dict(_WORD),
+            "model": {
+                "embedding_dim": 128,
+                "stem_filters": 250,
+                "stage_filters": (250,) * 7,
+                "stage_blocks": (1,) * 7,
+                "num_layers": 2,
+                "norm": None,
+                "pooling": "max",
+                "head_dropout": 0.5,
+            },
+            "training": dict(_TRAINING),
+        },
+    },
+    "vdcnn_9": _vdcnn((1, 1, 1, 1), 9),
+    "vdcnn_17": _vdcnn((2, 2, 2, 2), 17),
+    "vdcnn_29": _vdcnn((5, 5, 2, 2), 29),
+    "restext_deep32": _deep((4, 4, 4, 3), 32),
+    "restext_deep64": _deep((8, 8, 8, 7), 64),
+}
+
+
+def get_preset(name: str) -> dict:
+    """Returns a deep copy of the preset's `config` (`tokenizer`, `model`, `training`).
+
+    Raises:
+        ValueError: for an unknown name, listing the known ones.
+    """
+    if name not in PRESETS:
+        raise ValueError(f"Unknown preset {name!r}. Allowed presets: {', '.join(PRESETS)}")
+    return copy.deepcopy(PRESETS[name]["config"])

@@ -1,0 +1,111 @@
+import keras
+import numpy as np
+import pytest
+
+import keras_restext
+from keras_restext import build_resnet_classifier
+
+
+def _padded(rows: list[list[int]], length: int) -> np.ndarray:
+    out = np.zeros((len(rows), length), "int32")
+    for i, row in enumerate(rows):
+        out[i, : len(row)] = row
+    return out
+
+
+ROWS = [[5, 8, 2, 9, 4, 7, 3], [6, 6, 11], [12], [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]]
+
+
+@pytest.mark.parametrize("name", list(keras_restext.presets))
+def test_every_preset_builds_and_predicts(name):
+    model = build_resnet_classifier(3, 64, preset=name)
+    probabilities = np.asarray(model(_padded(ROWS, 16)))
+    assert probabilities.shape == (4, 3)
+    np.testing.assert_allclose(probabilities.sum(-1), 1.0, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["restext_base", "dpcnn", "vdcnn_9"])
+def test_padding_does_not_change_probabilities(name):
+    model = build_resnet_classifier(3, 64, preset=name)
+    # An odd and an even padded length, and one far longer.
+    outputs = [np.asarray(model(_padded(ROWS, n))) for n in (11, 16, 37)]
+    for other in outputs[1:]:
+        np.testing.assert_allclose(outputs[0], other, atol=1e-5)
+
+
+def test_keras_save_and_load_gives_identical_outputs(tmp_path):
+    model = build_resnet_classifier(4, 64, preset="restext_small", norm="batch", se_ratio=0.5, pooling="max_avg")
+    ids = _padded(ROWS, 12)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    restored = keras.saving.load_model(path, safe_mode=True)
+    np.testing.assert_array_equal(np.asarray(model(ids)), np.asarray(restored(ids)))
+
+
+def test_model_config_round_trip():
+    model = build_resnet_classifier(3, 64, preset="restext_small", kernel_sizes=(3, 5))
+    clone = keras.Model.from_config(model.get_config())
+    assert clone.get_config() == model.get_config()
+    assert keras_restext.count_params(clone) == keras_restext.count_params(model)
+
+
+def test_overrides_win_over_the_preset():
+    model = build_resnet_classifier(2, 64, preset="restext_base", stage_filters=(16, 24), stage_blocks=(1, 2))
+    blocks = [layer for layer in model.layers if isinstance(layer, keras_restext.ResBlock)]
+    assert [b.filters for b in blocks] == [16, 24, 24]
+    assert [b.downsample for b in blocks] == [False, True, False]
+
+
+def test_depth_is_reachable_by_config():
+    # 2 convs per block x 15 blocks + stem + output layer = 32 weight layers.
+    model = build_resnet_classifier(2, 64, preset="restext_deep32")
+    convs = [w for w in model.weights if w.path.endswith("conv/kernel") and "shortcut" not in w.path]
+    dense = [w for w in model.weights if w.path.endswith("kernel") and "dense" in w.path or w.path == "probabilities/kernel"]
+    assert len(convs) + len(dense) == 32
+
+
+def test_include_top_false_returns_a_reusable_backbone():
+    backbone = build_resnet_classifier(vocab_size=64, preset="restext_small", include_top=False)
+    features = backbone(_padded(ROWS, 12))
+    assert features.shape == (4, 12, 32)
+    tokens = keras.Input(shape=(None,), dtype="int32")
+    pooled = keras_restext.MaskedGlobalPooling1D("max")(backbone(tokens))
+    head = keras.Model(tokens, keras.layers.Dense(5)(pooled))
+    assert head(_padded(ROWS, 12)).shape == (4, 5)
+
+
+def test_multi_label_uses_sigmoid():
+    model = build_resnet_classifier(3, 64, preset="restext_small", multi_label=True)
+    assert model.get_layer("probabilities").activation.__name__ == "sigmoid"
+
+
+def test_tasks_give_one_head_each():
+    model = build_resnet_classifier(vocab_size=64, preset="restext_small", tasks={"topic": 4, "sentiment": 2})
+    outputs = model(_padded(ROWS, 12))
+    assert {k: v.shape for k, v in outputs.items()} == {"topic": (4, 4), "sentiment": (4, 2)}
+
+
+def test_mixed_bfloat16_keeps_float32_probabilities():
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    model = build_resnet_classifier(2, 64, preset="restext_small")
+    out = model(_padded(ROWS, 12))
+    assert keras.backend.standardize_dtype(out.dtype) == "float32"
+    np.testing.assert_allclose(np.asarray(out).sum(-1), 1.0, atol=1e-3)
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"num_classes": 1, "vocab_size": 64}, "`num_classes` must be an int >= 2. Received: num_classes=1"),
+        ({"num_classes": 2, "vocab_size": 1}, "`vocab_size` must be an int >= 2. Received: vocab_size=1"),
+        ({"num_classes": 2, "vocab_size": 64, "preset": "resnet"}, "Unknown preset 'resnet'. Allowed presets: restext_base"),
+        ({"num_classes": 2, "vocab_size": 64, "pooling": "sum"}, "`pooling` must be one of"),
+        ({"num_classes": 2, "vocab_size": 64, "filters": 8}, "Unknown model argument(s) ['filters']. Allowed:"),
+        ({"num_classes": 2, "vocab_size": 64, "stage_filters": (8, 8)}, "must have the same length"),
+        ({"vocab_size": 64}, "Pass exactly one of `num_classes`"),
+    ],
+)
+def test_invalid_arguments_are_explained(kwargs, fragment):
+    with pytest.raises(ValueError) as error:
+        build_resnet_classifier(**kwargs)
+    assert fragment in str(error.value)
