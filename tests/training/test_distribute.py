@@ -1,0 +1,104 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_restext.training.distribute import (
+    get_strategy,
+    global_batch_size,
+    is_chief,
+    scaled_learning_rate,
+    with_shard_policy,
+    write_dir,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPTS = Path(__file__).resolve().parent / "scripts"
+
+
+def run_script(name: str, *args: str, env: dict | None = None, timeout: int = 120) -> dict:
+    result = subprocess.run(
+        [sys.executable, str(SCRIPTS / name), *args],
+        cwd=REPO,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_mirrored_on_two_cpu_replicas_matches_one_device():
+    report = run_script("mirrored_parity.py")
+    assert report["replicas"] == 2
+    assert report["max_weight_change"] > 1e-3  # training really moved the weights
+    np.testing.assert_allclose(report["mirrored_loss"], report["single_loss"], rtol=1e-4)
+    assert report["max_weight_diff"] < 1e-4
+
+
+def test_default_strategy_rules():
+    strategy = get_strategy("default")
+    assert global_batch_size(32, strategy) == 32
+    assert scaled_learning_rate(1e-3, strategy) == pytest.approx(1e-3)
+    assert is_chief(strategy)
+    assert write_dir("/tmp/out", strategy) == "/tmp/out"
+    assert get_strategy("auto").num_replicas_in_sync == 1  # no TPU, no GPUs here
+
+
+def test_shard_policy_is_set_explicitly():
+    data = tf.data.Dataset.range(4)
+    policy = tf.data.experimental.AutoShardPolicy
+    assert with_shard_policy(data).options().experimental_distribute.auto_shard_policy == policy.DATA
+    assert with_shard_policy(data, sharded_files=True).options().experimental_distribute.auto_shard_policy == policy.FILE
+
+
+def test_unknown_strategy_is_explained():
+    with pytest.raises(ValueError, match=r"`strategy` must be one of .* Received: strategy='horovod'"):
+        get_strategy("horovod")
+    with pytest.raises(ValueError, match="TF_CONFIG"):
+        os.environ.pop("TF_CONFIG", None)
+        get_strategy("multiworker")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_multiworker_on_loopback_ends_with_equal_weights_and_chief_only_writes(tmp_path):
+    workers = [f"127.0.0.1:{_free_port()}" for _ in range(2)]
+    processes = []
+    for index in range(2):
+        tf_config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, str(SCRIPTS / "multiworker_worker.py"), str(tmp_path)],
+                cwd=REPO,
+                env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TF_CONFIG": json.dumps(tf_config)},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+    reports = []
+    for process in processes:
+        out, err = process.communicate(timeout=180)
+        assert process.returncode == 0, err[-3000:]
+        reports.append(json.loads(out.strip().splitlines()[-1]))
+    assert [r["chief"] for r in reports] == [True, False]
+    assert all(r["replicas"] == 2 for r in reports)
+    assert reports[0]["weights"] == reports[1]["weights"]
+    # The chief's final checkpoint is there; the other worker's temporary folders are gone.
+    assert reports[0]["final_dir"] == str(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["final.keras"]  # the backup is gone after training
+    assert reports[1]["final_dir"] != str(tmp_path)
+    assert not Path(reports[1]["final_dir"]).exists() and not Path(reports[1]["backup_dir"]).exists()
