@@ -1,0 +1,163 @@
+"""`build_pipeline`: `(text, label)` examples → batches of `(token_ids, targets)` for `model.fit`."""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from keras_restext.data.labels import LabelVocabulary
+from keras_restext.data.textdata import TextData
+
+AUTOTUNE = tf.data.AUTOTUNE
+
+
+def default_bucket_boundaries(max_length: int) -> list[int]:
+    """Length boundaries 8, 16, 32, ... below `max_length`, then `max_length + 1`."""
+    boundaries, edge = [], 8
+    while edge < max_length:
+        boundaries.append(edge)
+        edge *= 2
+    return boundaries + [max_length + 1]
+
+
+def _ragged_ids(tokenizer, texts: tf.Tensor) -> tf.RaggedTensor:
+    """Token ids without padding; works for any tokenizer that pads with 0."""
+    if hasattr(tokenizer, "tokenize_ragged"):
+        return tokenizer.tokenize_ragged(texts)
+    return tf.RaggedTensor.from_tensor(tf.cast(tokenizer(texts), tf.int32), padding=0)
+
+
+def _dense_ids(tokenizer, texts: tf.Tensor, length: int | None) -> tf.Tensor:
+    """Token ids `[batch, length]`: padded to the batch's longest row (>= 1), or to `length`."""
+    if length is not None:
+        return _ragged_ids(tokenizer, texts)[:, :length].to_tensor(default_value=0, shape=[None, length])
+    if hasattr(tokenizer, "tokenize"):
+        return tokenizer.tokenize(texts)
+    return tf.cast(tokenizer(texts), tf.int32)
+
+
+def _at_least_one_column(ids: tf.Tensor) -> tf.Tensor:
+    return tf.pad(ids, [[0, 0], [0, tf.maximum(1 - tf.shape(ids)[1], 0)]])
+
+
+def build_pipeline(
+    data: TextData | tf.data.Dataset,
+    tokenizer,
+    labels: LabelVocabulary | None,
+    *,
+    batch_size: int = 32,
+    shuffle: bool = False,
+    seed: int | None = None,
+    shuffle_buffer: int = 10000,
+    bucket: bool = False,
+    bucket_boundaries: list[int] | None = None,
+    static_shapes: bool = False,
+    cache: bool = False,
+    repeat: bool = False,
+) -> tf.data.Dataset:
+    """Tokenizes and batches examples in `tf.data`: the input side of training and evaluation.
+
+    The order of operations: cache (the raw examples, in memory) → shuffle (per example, seeded,
+    reshuffled every epoch) → repeat → batch → tokenize and encode the labels on whole batches
+    (`map` with `num_parallel_calls=AUTOTUNE`, deterministic) → prefetch. With `bucket=True`, the
+    tokenized examples are instead grouped by length (`bucket_by_sequence_length`) so that a batch
+    holds texts of similar length and carries little padding. The same `seed` gives the same batches.
+
+    Args:
+        data: a `TextData`, or a `tf.data.Dataset` of `(text, label)` string pairs.
+        tokenizer: a tokenizer layer (`make_tokenizer`), adapted; any callable mapping strings
+            `[batch]` to int ids `[batch, length]` padded with 0 also works.
+        labels: the `LabelVocabulary` that encodes the targets; None yields token ids only (for
+            prediction on unlabelled text).
+        batch_size: examples per batch.
+        shuffle: shuffle the examples (with `shuffle_buffer` and `seed`).
+        seed: the shuffle seed; None is not reproducible.
+        shuffle_buffer: examples held by the shuffle buffer (the whole data for a full shuffle).
+        bucket: group examples of similar length into batches (no fixed shape; not with
+            `static_shapes`).
+        bucket_boundaries: the length boundaries of the buckets (default 8, 16, 32, ... up to the
+            tokenizer's `max_length`).
+        static_shapes: every batch is exactly `[batch_size, tokenizer.max_length]`; the last,
+            smaller batch is dropped (`drop_remainder`), as TPUs and XLA want.
+        cache: keep the raw examples in memory after the first pass (small data; a file source is
+            then read once).
+        repeat: repeat forever (then give `steps_per_epoch` to `fit`).
+
+    Returns:
+        A `tf.data.Dataset` of `(token_ids int32 [batch, length], targets float32 [batch, classes])`,
+        or of `token_ids` alone when `labels` is None.
+
+    Example:
+    >>> data = read_dataset((["a good film", "a bad film"], ["pos", "neg"]))
+    >>> tokenizer = make_tokenizer("word").adapt(data)
+    >>> batches = build_pipeline(data, tokenizer, LabelVocabulary.from_data(data), batch_size=2)
+    >>> ids, targets = next(iter(batches))
+    >>> ids.shape, targets.numpy().tolist()
+    (TensorShape([2, 3]), [[0.0, 1.0], [1.0, 0.0]])
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"`batch_size` must be an int >= 1. Received: batch_size={batch_size!r}")
+    if bucket and static_shapes:
+        raise ValueError(
+            "`bucket=True` and `static_shapes=True` exclude each other: buckets have varying lengths, "
+            "static shapes pad every batch to max_length. Pick one."
+        )
+    max_length = getattr(tokenizer, "max_length", None)
+    if (static_shapes or (bucket and bucket_boundaries is None)) and not max_length:
+        raise ValueError("`static_shapes` and default `bucket_boundaries` need a tokenizer with a `max_length`.")
+
+    dataset = data.dataset if isinstance(data, TextData) else data
+    if not isinstance(dataset, tf.data.Dataset):
+        raise ValueError(f"`data` must be a TextData or a tf.data.Dataset. Received: {type(data).__name__}")
+    spec = dataset.element_spec
+    paired = isinstance(spec, tuple) and len(spec) == 2
+    if labels is not None and not paired:
+        raise ValueError(f"With `labels`, the dataset must hold (text, label) pairs. Received element_spec={spec}")
+    if labels is None and paired:
+        dataset = dataset.map(lambda text, label: text)
+
+    if cache:
+        dataset = dataset.cache()
+    if shuffle:
+        dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+    if repeat:
+        dataset = dataset.repeat()
+
+    def encode(batch):
+        """A batch of raw examples → (ids, targets), ids dense or ragged."""
+        texts, label_batch = batch if labels is not None else (batch, None)
+        if bucket:  # dense rows and their lengths: unbatched and trimmed below, then bucketed
+            ragged = _ragged_ids(tokenizer, texts)
+            ids = (ragged.to_tensor(default_value=0), tf.cast(ragged.row_lengths(), tf.int32))
+        else:
+            ids = _dense_ids(tokenizer, texts, max_length if static_shapes else None)
+            if static_shapes:
+                ids = tf.ensure_shape(ids, [batch_size, max_length])
+        if labels is None:
+            return ids
+        return ids, labels.encode(label_batch)
+
+    dataset = dataset.batch(batch_size, drop_remainder=static_shapes)
+    dataset = dataset.map(lambda *b: encode(b if len(b) > 1 else b[0]), num_parallel_calls=AUTOTUNE, deterministic=True)
+    if bucket:
+        boundaries = bucket_boundaries or default_bucket_boundaries(max_length)
+        if labels is None:
+            def trim(ids, length):
+                return ids[:length]
+        else:
+            def trim(ids_and_length, targets):
+                return ids_and_length[0][: ids_and_length[1]], targets
+
+        dataset = dataset.unbatch().map(trim, num_parallel_calls=AUTOTUNE, deterministic=True)
+        dataset = dataset.bucket_by_sequence_length(
+            element_length_func=lambda ids, *rest: tf.shape(ids)[0],
+            bucket_boundaries=boundaries,
+            bucket_batch_sizes=[batch_size] * (len(boundaries) + 1),
+        )
+        if labels is None:
+            dataset = dataset.map(_at_least_one_column)
+        else:
+            dataset = dataset.map(lambda ids, targets: (_at_least_one_column(ids), targets))
+    return dataset.prefetch(AUTOTUNE)
+
+
+__all__ = ["build_pipeline", "default_bucket_boundaries"]

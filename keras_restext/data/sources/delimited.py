@@ -1,0 +1,323 @@
+"""CSV and TSV files, streamed row by row with the `csv` module (quotes, embedded delimiters and
+newlines), one file or several by glob.
+
+How columns are found, when not given:
+
+* Header: `header=None` detects one when a text or label column is given by name, or when the first
+  row contains a usual column name (`TEXT_COLUMN_NAMES`, `LABEL_COLUMN_NAMES`, case-insensitive).
+* With a header, the text column is the first header name in `TEXT_COLUMN_NAMES` ("text",
+  "sentence", "review", ...) and the label column the first in `LABEL_COLUMN_NAMES` ("label",
+  "class", ...). In a two-column file, finding one of them is enough: the other column is the rest.
+* Without a header and with two columns (e.g. TREC's `LABEL<TAB>question`), the label column is
+  the one with fewer distinct values among the first `check_rows` rows; on a tie, the one with the
+  shorter values; on a tie again, the last column. Anything else needs `text_column=` and
+  `label_column=` (0-based indices without a header).
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from keras_restext.data.errors import DataError, shorten
+from keras_restext.data.sources.common import (
+    BAD_ROW_POLICIES,
+    ENCODING_ERRORS,
+    check_choice,
+    decoded_lines,
+    list_files,
+)
+from keras_restext.data.textdata import Row, Tally, TextData, from_rows
+
+TEXT_COLUMN_NAMES = (
+    "text", "sentence", "review", "content", "document", "body", "question",
+    "comment", "tweet", "message", "utterance", "description",
+)
+LABEL_COLUMN_NAMES = ("label", "labels", "class", "category", "target", "sentiment", "intent", "topic", "y")
+QUOTING = {"minimal": csv.QUOTE_MINIMAL, "none": csv.QUOTE_NONE}
+
+csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # long documents are legitimate
+
+
+@dataclass(frozen=True)
+class _Layout:
+    header: tuple[str, ...] | None
+    num_fields: int
+    text_indices: tuple[int, ...]
+    label_index: int
+
+    def describe(self, index: int) -> str:
+        if self.header is None:
+            return f"column {index}"
+        return f"column {self.header[index]!r} ({index})"
+
+
+def _is_blank(fields: list[str]) -> bool:
+    return not fields or (len(fields) == 1 and not fields[0].strip())
+
+
+def _records(path: str, opts: dict, tally: Tally) -> Iterator[tuple[int, list[str]]]:
+    """Yields `(start_line, fields)` for every record, blank ones included."""
+    with open(path, "rb") as stream:
+        lines = decoded_lines(stream, path, opts["encoding"], opts["encoding_errors"], tally)
+        reader = csv.reader(
+            lines,
+            delimiter=opts["delimiter"],
+            quotechar=opts["quotechar"],
+            quoting=QUOTING[opts["quoting"]],
+        )
+        previous = 0
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as err:
+                raise DataError(
+                    f"malformed {opts['format'].upper()} ({err})",
+                    path=path,
+                    line=previous + 1,
+                    expected="well-formed quoting: a quoted field ends with a closing quote",
+                ) from None
+            yield previous + 1, fields
+            previous = reader.line_num
+
+
+def _resolve_name(column, header, path: str, role: str) -> int:
+    if isinstance(column, bool) or not isinstance(column, (str, int)):
+        raise ValueError(f"`{role}` must be a column name or a 0-based index. Received: {role}={column!r}")
+    if isinstance(column, int):
+        count = len(header) if header is not None else None
+        if column < 0 or (count is not None and column >= count):
+            raise DataError(
+                f"{role}={column} is out of range",
+                path=path,
+                line=1,
+                expected=f"a 0-based index below {count}" if count else "a 0-based index >= 0",
+            )
+        return column
+    if header is None:
+        raise DataError(
+            f"{role}={column!r} names a column, but the file has no header",
+            path=path,
+            line=1,
+            expected="0-based column indices, or header=True if the first line is a header",
+        )
+    if column in header:
+        return header.index(column)
+    folded = [h.strip().lower() for h in header]
+    if column.strip().lower() in folded:
+        return folded.index(column.strip().lower())
+    raise DataError(
+        f"no column {column!r} in the header {list(header)}",
+        path=path,
+        line=1,
+        expected=f"{role}= one of {list(header)} or a 0-based index",
+    )
+
+
+def _find_by_name(header, names) -> int | None:
+    folded = [h.strip().lower() for h in header]
+    for name in names:
+        if name in folded:
+            return folded.index(name)
+    return None
+
+
+def _guess_label_index(rows: list[list[str]]) -> int:
+    """Of two columns, the label is the one with fewer distinct values, then shorter values, then the last."""
+    def key(i):
+        values = [r[i] for r in rows if len(r) == 2]
+        distinct = len(set(values))
+        mean_length = sum(map(len, values)) / max(len(values), 1)
+        return (distinct, mean_length, -i)
+
+    return min((0, 1), key=key)
+
+
+def _layout(path: str, first: list[tuple[int, list[str]]], opts: dict) -> _Layout:
+    """Decides the header and the columns from the first records of a file."""
+    records = [fields for _, fields in first if not _is_blank(fields)]
+    kind = opts["format"].upper()
+    if not records:
+        raise DataError(
+            "the file is empty",
+            path=path,
+            expected=f"a {kind} file with a text and a label column, one example per row",
+        )
+    text_column, label_column = opts["text_column"], opts["label_column"]
+    named = [c for c in (*(text_column or ()), label_column) if isinstance(c, str)]
+    header_flag = opts["header"]
+    if header_flag is None:
+        header_flag = bool(named) or _find_by_name(records[0], TEXT_COLUMN_NAMES + LABEL_COLUMN_NAMES) is not None
+    header = tuple(records[0]) if header_flag else None
+    data_rows = records[1:] if header_flag else records
+    if not data_rows:
+        raise DataError(
+            "the file has a header but no rows",
+            path=path,
+            line=2,
+            expected="at least one row of text and label after the header",
+        )
+    num_fields = len(header) if header else len(data_rows[0])
+
+    label_index = None if label_column is None else _resolve_name(label_column, header, path, "label_column")
+    text_indices = None
+    if text_column is not None:
+        text_indices = [_resolve_name(c, header, path, "text_column") for c in text_column]
+    if header is not None:
+        if label_index is None:
+            label_index = _find_by_name(header, LABEL_COLUMN_NAMES)
+        if text_indices is None:
+            found = _find_by_name(header, TEXT_COLUMN_NAMES)
+            text_indices = None if found is None else [found]
+    if num_fields == 2:
+        if label_index is None and text_indices is not None:
+            label_index = 1 - text_indices[0]
+        elif text_indices is None and label_index is not None:
+            text_indices = [1 - label_index]
+        elif label_index is None and text_indices is None and header is None:
+            label_index = _guess_label_index(data_rows)
+            text_indices = [1 - label_index]
+    if label_index is None or text_indices is None:
+        missing = "label" if label_index is None else "text"
+        where = f"the header {list(header)}" if header else f"{num_fields} columns and no header"
+        names = LABEL_COLUMN_NAMES if missing == "label" else TEXT_COLUMN_NAMES
+        hint = f"a header with a {missing} column ({', '.join(names[:5])}, ...), or {missing}_column= naming it"
+        raise DataError(f"cannot tell which column holds the {missing} in {where}", path=path, line=1, expected=hint)
+    if label_index in text_indices:
+        raise DataError(
+            f"column {label_index} is both a text and the label column",
+            path=path,
+            line=1,
+            expected="different text_column and label_column",
+        )
+    for index in (*text_indices, label_index):
+        if index >= num_fields:
+            raise DataError(
+                f"column index {index} is out of range for rows of {num_fields} fields",
+                path=path,
+                line=1,
+                expected=f"0-based indices below {num_fields}",
+            )
+    return _Layout(header, num_fields, tuple(text_indices), label_index)
+
+
+def _file_rows(path: str, layout: _Layout, opts: dict, tally: Tally) -> Iterator[Row]:
+    tally.start(path)
+    skip = opts["on_bad_row"] == "skip"
+    kind = opts["format"].upper()
+    header_pending = layout.header is not None
+    num_fields, label_index, text_indices = layout.num_fields, layout.label_index, layout.text_indices
+    single_text = text_indices[0] if len(text_indices) == 1 else None
+    for line, fields in _records(path, opts, tally):
+        if len(fields) != num_fields:
+            if _is_blank(fields):
+                tally.skip(path, "blank line")
+                continue
+            if skip:
+                tally.skip(path, "wrong number of fields")
+                continue
+            origin = "as in the header" if layout.header else "as in the first row"
+            quote_hint = (
+                f"; quote fields that contain {opts['delimiter']!r} or line breaks"
+                if opts["quoting"] == "minimal"
+                else ""
+            )
+            if kind == "TSV" and opts["quoting"] == "minimal":
+                quote_hint += ", or pass quoting='none' if the file has unquoted '\"' characters"
+            spans = " spanning several lines (an unclosed quote?)" if any("\n" in f for f in fields) else ""
+            raise DataError(
+                f"row has {len(fields)} field(s){spans} ({shorten(fields)})",
+                path=path,
+                line=line,
+                expected=f"{num_fields} fields {origin}{quote_hint} (or on_bad_row='skip')",
+            )
+        if header_pending:
+            header_pending = False
+            continue
+        label = fields[label_index].strip()
+        if not label:
+            if skip:
+                tally.skip(path, "empty label")
+                continue
+            raise DataError(
+                f"empty label in {layout.describe(label_index)}",
+                path=path,
+                line=line,
+                expected="a label in every row (or on_bad_row='skip' to skip and count such rows)",
+            )
+        if single_text is not None:
+            text = fields[single_text]
+        else:
+            text = " ".join(fields[i] for i in text_indices)
+        yield Row(text, label, path, line)
+    tally.finish(path)
+
+
+def read_delimited(
+    source: str,
+    *,
+    format: str,
+    text_column=None,
+    label_column=None,
+    header: bool | None = None,
+    label_delimiter: str | None = None,
+    delimiter: str | None = None,
+    quoting: str = "minimal",
+    quotechar: str = '"',
+    encoding: str = "utf-8",
+    encoding_errors: str = "replace",
+    on_bad_row: str = "error",
+    check_rows: int = 1000,
+    limit: int | None = None,
+    chunk_size: int = 512,
+) -> TextData:
+    """Reads CSV/TSV file(s); see `read_dataset` for the options. Checks every file's header and
+    first `check_rows` rows now; later rows are checked as they stream."""
+    check_choice("on_bad_row", on_bad_row, BAD_ROW_POLICIES)
+    check_choice("encoding_errors", encoding_errors, ENCODING_ERRORS)
+    check_choice("quoting", quoting, tuple(QUOTING))
+    if isinstance(text_column, (str, int)):
+        text_column = [text_column]
+    elif text_column is not None:
+        text_column = list(text_column)
+        if not text_column:
+            raise ValueError("`text_column` must name at least one column. Received: text_column=[]")
+    opts = {
+        "format": format,
+        "delimiter": delimiter or ("\t" if format == "tsv" else ","),
+        "quoting": quoting,
+        "quotechar": quotechar,
+        "encoding": encoding,
+        "encoding_errors": encoding_errors,
+        "on_bad_row": on_bad_row,
+        "text_column": text_column,
+        "label_column": label_column,
+        "header": header,
+    }
+    files = list_files(source)
+    tally = Tally()
+    layouts = {}
+    for path in files:
+        if os.path.getsize(path) == 0:
+            expected = f"a {format.upper()} file with rows of text and label"
+            raise DataError("the file is empty (0 bytes)", path=path, expected=expected)
+        first = list(itertools.islice(_records(path, opts, tally), max(check_rows, 2) + 1))
+        layouts[path] = _layout(path, first, opts)
+        # Fail now, not in the middle of training, on a bad row near the top of a file.
+        for _ in itertools.islice(_file_rows(path, layouts[path], opts, tally), check_rows):
+            pass
+
+    def rows() -> Iterator[Row]:
+        stream = itertools.chain.from_iterable(_file_rows(p, layouts[p], opts, tally) for p in files)
+        return stream if limit is None else itertools.islice(stream, limit)
+
+    name = source if len(files) > 1 else files[0]
+    return from_rows(rows, path=name, format=format, tally=tally, delimiter=label_delimiter, chunk_size=chunk_size)
+
+
+__all__ = ["LABEL_COLUMN_NAMES", "TEXT_COLUMN_NAMES", "read_delimited"]

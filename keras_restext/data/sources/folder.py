@@ -1,0 +1,122 @@
+"""A directory with one sub-folder per class and one document per file, the layout of
+`keras.utils.text_dataset_from_directory`: `root/<class>/<any/sub/path>/<file>`.
+
+The label is the sub-folder's name; classes are the sub-folders in sorted order (or `class_names`).
+Files are read as bytes and decoded as UTF-8: bytes that are not valid UTF-8 are replaced with
+U+FFFD and counted in `TextData.decode_errors` (or, with `encoding_errors="strict"`, raise a
+`DataError` naming the file and line). Hidden files and files directly under `root` are skipped
+and counted in `TextData.skipped_reasons`. The file order is shuffled once with `seed` (like Keras)
+so that a shuffle buffer smaller than the data still mixes classes; `shuffle_files=False` keeps the
+sorted order (class by class).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from keras_restext.data.errors import DataError, shorten
+from keras_restext.data.sources.common import ENCODING_ERRORS, check_choice
+from keras_restext.data.textdata import Row, Tally, TextData, from_rows
+
+
+def _class_files(root: str, name: str, follow_links: bool) -> list[str]:
+    files = []
+    for folder, dirs, names in os.walk(os.path.join(root, name), followlinks=follow_links):
+        dirs.sort()
+        files.extend(os.path.join(folder, n) for n in sorted(names))
+    return files
+
+
+def _decode(raw: bytes, path: str, encoding: str, errors: str, tally: Tally, root: str) -> str:
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as err:
+        if errors == "strict":
+            line = raw.count(b"\n", 0, err.start) + 1
+            raise DataError(
+                f"bytes that are not valid {encoding}: {shorten(raw[err.start:err.end])}",
+                path=path,
+                line=line,
+                expected=f"{encoding} text (or encoding_errors='replace' to replace bad bytes with U+FFFD)",
+            ) from None
+        tally.decode_error(root)
+        return raw.decode(encoding, errors="replace")
+
+
+def read_folder(
+    directory: str,
+    *,
+    class_names: Sequence[str] | None = None,
+    shuffle_files: bool = True,
+    seed: int = 0,
+    follow_links: bool = False,
+    encoding: str = "utf-8",
+    encoding_errors: str = "replace",
+    limit: int | None = None,
+    chunk_size: int = 512,
+) -> TextData:
+    """Reads a class-per-folder directory; see the module docstring and `read_dataset`."""
+    check_choice("encoding_errors", encoding_errors, ENCODING_ERRORS)
+    if not os.path.isdir(directory):
+        raise DataError("no such directory", path=directory, expected="a directory with one sub-folder per class")
+    entries = sorted(os.listdir(directory))
+    folders = [e for e in entries if os.path.isdir(os.path.join(directory, e)) and not e.startswith(".")]
+    loose = [e for e in entries if os.path.isfile(os.path.join(directory, e))]
+    if class_names is not None:
+        unknown = [c for c in class_names if c not in folders]
+        if unknown:
+            raise DataError(
+                f"class_names {unknown} have no sub-folder",
+                path=directory,
+                expected=f"names among the sub-folders {folders}",
+            )
+        folders = list(class_names)
+    if not folders:
+        raise DataError(
+            "the directory has no sub-folders",
+            path=directory,
+            expected="one sub-folder per class, one document per file (e.g. root/positive/1.txt)",
+        )
+    items, hidden = [], 0
+    for label in folders:
+        for path in _class_files(directory, label, follow_links):
+            if os.path.basename(path).startswith("."):
+                hidden += 1
+            else:
+                items.append((path, label))
+    if not items:
+        expected = "one document per file in each class sub-folder"
+        raise DataError("the class sub-folders hold no files", path=directory, expected=expected)
+    if shuffle_files:
+        order = np.random.default_rng(seed).permutation(len(items))
+        items = [items[i] for i in order]
+    tally = Tally()
+
+    def start_pass() -> None:
+        tally.start(directory)
+        for _ in range(hidden):
+            tally.skip(directory, "hidden file")
+        for _ in loose:
+            tally.skip(directory, "file outside the class folders")
+
+    start_pass()  # the skipped files are known now: report them before the first pass
+
+    def read_all() -> Iterator[Row]:
+        start_pass()
+        for path, label in items:
+            with open(path, "rb") as stream:
+                raw = stream.read()
+            yield Row(_decode(raw, path, encoding, encoding_errors, tally, directory), label, path, 1)
+        tally.finish(directory)
+
+    def rows() -> Iterator[Row]:
+        return read_all() if limit is None else itertools.islice(read_all(), limit)
+
+    return from_rows(rows, path=directory, format="folder", tally=tally, label_names=list(folders), chunk_size=chunk_size)
+
+
+__all__ = ["read_folder"]

@@ -1,0 +1,199 @@
+"""`TextData`: a stream of `(text, label)` examples, where it came from, and what was skipped."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+import tensorflow as tf
+
+logger = logging.getLogger("keras_restext.data")
+
+ELEMENT_SPEC = (tf.TensorSpec([], tf.string, name="text"), tf.TensorSpec([], tf.string, name="label"))
+
+
+class Row(NamedTuple):
+    """One example with its origin: `line` is the 1-based line where the row starts (for in-memory
+    data and TFDS, the 0-based index)."""
+
+    text: str
+    label: str
+    path: str
+    line: int
+
+
+@dataclass
+class TextData:
+    """A source's examples as a `tf.data.Dataset` of `(text, label)` string scalars, plus bookkeeping.
+
+    Attributes:
+        dataset: `tf.data.Dataset` of `(text: tf.string [], label: tf.string [])`. For multi-label
+            data the label is the raw delimited string (`"sports|politics"`). Text is UTF-8; bytes
+            that were not valid UTF-8 are replaced with U+FFFD (counted in `decode_errors`).
+        path: the source (file, glob, directory, `"tfds:NAME:SPLIT"`, `"<memory>"`), for messages.
+        skipped: rows skipped so far (only with `on_bad_row="skip"`, or blank lines); counted per
+            pass over the data, so the numbers are complete once one pass (an epoch) has finished.
+        skipped_reasons: the same count broken down by reason, e.g. `{"empty label": 2}`.
+        decode_errors: lines (files, for a folder) whose bytes were not valid UTF-8 and were
+            replaced with U+FFFD (kept, not skipped).
+        label_names: the classes the source itself declares (a folder's sub-folders, a TFDS
+            `ClassLabel`), in the source's order; None for files and in-memory data, whose labels
+            come from the rows (`LabelVocabulary.from_data`).
+        format: "csv", "tsv", "jsonl", "folder", "tfds" or "memory".
+        multi_label_delimiter: the delimiter of multi-label rows, when `read_dataset` was given one.
+    """
+
+    dataset: tf.data.Dataset
+    path: str
+    skipped: int = 0
+    skipped_reasons: dict[str, int] = field(default_factory=dict)
+    decode_errors: int = 0
+    label_names: list[str] | None = None
+    format: str = "memory"
+    multi_label_delimiter: str | None = None
+    row_reader: Callable[[], Iterator[Row]] | None = field(default=None, repr=False, compare=False)
+
+    def iter_rows(self) -> Iterator[Row]:
+        """Iterates `Row(text, label, path, line)` in Python; raises `DataError` on a bad row."""
+        if self.row_reader is not None:
+            yield from self.row_reader()
+            return
+        index = 0
+        for texts, labels in self.dataset.batch(1024).as_numpy_iterator():
+            for text, label in zip(texts, labels):
+                yield Row(_to_str(text), _to_str(label), self.path, index)
+                index += 1
+
+    def texts_and_labels(self, limit: int | None = None) -> tuple[list[str], list[str]]:
+        """Materialises the examples (small data, tests, evaluation).
+
+        Args:
+            limit: read at most this many rows.
+
+        Returns:
+            `(texts, labels)`, two lists of `str` of the same length.
+        """
+        texts, labels = [], []
+        for i, row in enumerate(self.iter_rows()):
+            if limit is not None and i >= limit:
+                break
+            texts.append(row.text)
+            labels.append(row.label)
+        return texts, labels
+
+    def report(self) -> str:
+        """One line saying what was skipped or repaired, e.g. for a CLI; `""` when nothing was."""
+        parts = []
+        if self.skipped:
+            reasons = ", ".join(f"{n} {why}" for why, n in sorted(self.skipped_reasons.items()))
+            parts.append(f"skipped {self.skipped} row(s) ({reasons})")
+        if self.decode_errors:
+            parts.append(f"replaced non-UTF-8 bytes with U+FFFD in {self.decode_errors} line(s)/file(s)")
+        return f"{self.path}: " + "; ".join(parts) if parts else ""
+
+
+def _to_str(value) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
+
+
+class Tally:
+    """Counts skipped rows and decoding repairs per file and per pass, and mirrors the totals onto a
+    `TextData`. A new pass over a file (the next epoch) starts its counts afresh, so the totals are
+    never counted twice."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._skips: dict[str, Counter] = {}
+        self._decode: dict[str, int] = {}
+        self.data: TextData | None = None
+
+    def start(self, path: str) -> None:
+        with self._lock:
+            self._skips[path] = Counter()
+            self._decode[path] = 0
+        self._publish()
+
+    def skip(self, path: str, reason: str) -> None:
+        with self._lock:
+            self._skips.setdefault(path, Counter())[reason] += 1
+        self._publish()
+
+    def decode_error(self, path: str) -> None:
+        with self._lock:
+            self._decode[path] = self._decode.get(path, 0) + 1
+        self._publish()
+
+    def finish(self, path: str) -> None:
+        """Logs a warning at the end of a pass over `path` if anything was skipped or repaired."""
+        skips = self._skips.get(path, Counter())
+        decoded = self._decode.get(path, 0)
+        if skips:
+            reasons = ", ".join(f"{n} {why}" for why, n in sorted(skips.items()))
+            logger.warning("%s: skipped %d row(s): %s", path, sum(skips.values()), reasons)
+        if decoded:
+            logger.warning("%s: %d line(s) or file(s) were not valid UTF-8; bad bytes replaced with U+FFFD", path, decoded)
+
+    def _publish(self) -> None:
+        if self.data is None:
+            return
+        with self._lock:
+            total = Counter()
+            for counts in self._skips.values():
+                total.update(counts)
+            self.data.skipped = sum(total.values())
+            self.data.skipped_reasons = dict(total)
+            self.data.decode_errors = sum(self._decode.values())
+
+
+def dataset_from_rows(row_reader: Callable[[], Iterator[Row]], chunk_size: int = 512) -> tf.data.Dataset:
+    """Streams a Python row iterator into `tf.data`, `chunk_size` rows per Python call (then unbatched):
+    one call per row would make the Python-to-TF hop the bottleneck."""
+
+    def chunks():
+        texts, labels = [], []
+        for row in row_reader():
+            texts.append(row.text)
+            labels.append(row.label)
+            if len(texts) >= chunk_size:
+                yield np.array(texts, dtype=object), np.array(labels, dtype=object)
+                texts, labels = [], []
+        if texts:
+            yield np.array(texts, dtype=object), np.array(labels, dtype=object)
+
+    spec = (tf.TensorSpec([None], tf.string), tf.TensorSpec([None], tf.string))
+    return tf.data.Dataset.from_generator(chunks, output_signature=spec).unbatch()
+
+
+def from_rows(
+    row_reader: Callable[[], Iterator[Row]],
+    *,
+    path: str,
+    format: str,
+    tally: Tally | None = None,
+    label_names: list[str] | None = None,
+    delimiter: str | None = None,
+    chunk_size: int = 512,
+) -> TextData:
+    """Builds a `TextData` whose dataset and Python iteration share one row reader."""
+    data = TextData(
+        dataset=dataset_from_rows(row_reader, chunk_size),
+        path=path,
+        label_names=label_names,
+        format=format,
+        multi_label_delimiter=delimiter,
+        row_reader=row_reader,
+    )
+    if tally is not None:
+        tally.data = data
+        tally._publish()
+    return data
+
+
+__all__ = ["ELEMENT_SPEC", "Row", "Tally", "TextData", "dataset_from_rows", "from_rows"]
