@@ -1,0 +1,1 @@
+"""The `restext` command line: train, evaluate, predict, export, presets."""

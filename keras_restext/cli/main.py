@@ -1,0 +1,72 @@
+"""`restext`: train, evaluate, export and query residual text classifiers from the shell.
+
+Usage: `restext {train,evaluate,predict,export,presets} --help`. Errors in the user's input (a missing
+file or column, a malformed row, an unknown label, a bad option) print one line
+`restext: error: <file>:<line>: <problem>; expected ...` and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+
+from keras_restext.cli import evaluate, export, predict, presets, train
+from keras_restext.version import __version__
+
+EXIT_USAGE = 2  # argparse's code for bad usage; bad input data is bad usage too
+EXIT_FAILURE = 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="restext",
+        description="Deep residual convolutional text classifiers: train on labelled text, evaluate, export "
+        "SavedModels that serve raw strings, and predict.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in (train, evaluate, predict, export, presets):
+        command.add_parser(subparsers)
+    return parser
+
+
+def _data_error_line(message: str) -> str | None:
+    """The `DataError` line inside a TensorFlow error raised while `tf.data` read a file."""
+    match = re.search(r"DataError: ([^\n]+)", message)
+    return match.group(1).strip() if match else None
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"restext: error: {' '.join(str(message).split())}", file=sys.stderr)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs `restext` with `argv` (default: the process arguments) and returns the exit code."""
+    args = build_parser().parse_args(argv)
+    import tensorflow as tf
+
+    from keras_restext.data import DataError
+
+    try:
+        return args.run(args)
+    except DataError as error:
+        return _fail(str(error), EXIT_USAGE)
+    except tf.errors.OpError as error:
+        line = _data_error_line(error.message)
+        if line is None:
+            raise
+        return _fail(line, EXIT_USAGE)
+    except (ValueError, FileNotFoundError, IsADirectoryError) as error:
+        return _fail(str(error), EXIT_USAGE)
+    except FloatingPointError as error:
+        return _fail(str(error), EXIT_FAILURE)
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+    except BrokenPipeError:  # `restext predict ... | head`
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

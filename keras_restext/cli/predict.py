@@ -1,0 +1,61 @@
+"""`restext predict`: the label and probability of each text."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+
+import numpy as np
+
+from keras_restext.cli.common import MODEL_HELP, positive_int, shorten_text
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "predict",
+        help="predict the labels of texts",
+        description="Prints the label and probability of each TEXT, or of each line of standard input when no "
+        "TEXT is given. --model is an export folder (latest version), a version folder or a .keras file.",
+        epilog='example:\n  restext predict --model savedmodels/sst2 "a gorgeous, witty, seductive movie."\n'
+        "  cat reviews.txt | restext predict --model savedmodels/sst2 --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--model", required=True, metavar="PATH", help=MODEL_HELP)
+    parser.add_argument("texts", nargs="*", metavar="TEXT", help="texts to classify (default: lines of standard input)")
+    parser.add_argument("--top-k", type=positive_int, metavar="K", help="also print the K most probable labels")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per text (JSON Lines)")
+    parser.add_argument(
+        "--batch-size", type=positive_int, default=256, metavar="N", help="texts per model call (default 256)"
+    )
+    parser.set_defaults(run=run)
+
+
+def _batches(texts, size):
+    iterator = iter(texts)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+def run(args: argparse.Namespace) -> int:
+    from keras_restext.export import load_predictor
+
+    predictor = load_predictor(args.model)
+    texts = args.texts if args.texts else (line.rstrip("\r\n") for line in sys.stdin)
+    k = min(args.top_k or 1, len(predictor.labels))
+    for batch in _batches(texts, args.batch_size):
+        probabilities = predictor.predict(batch, batch_size=args.batch_size)
+        for text, row in zip(batch, probabilities):
+            best = np.argsort(-row, kind="stable")[:k]
+            ranked = [(predictor.labels[i], float(row[i])) for i in best]
+            if args.json:
+                record = {"text": text, "label": ranked[0][0], "probability": ranked[0][1]}
+                if args.top_k:
+                    record["top_k"] = [{"label": name, "probability": p} for name, p in ranked]
+                print(json.dumps(record, ensure_ascii=False))
+            else:
+                shown = "\t".join(f"{name}\t{p:.4f}" for name, p in ranked)
+                print(f"{shown}\t{shorten_text(text)}")
+        sys.stdout.flush()
+    return 0

@@ -1,0 +1,81 @@
+"""`restext train`: train, evaluate and export a classifier."""
+
+from __future__ import annotations
+
+import argparse
+
+from keras_restext.cli.common import DATA_HELP, add_data_options, positive_float, positive_int, read_options
+
+DESCRIPTION = """\
+Trains a classifier on labelled text: a Keras progress bar per epoch, validation metrics each epoch,
+early stopping on validation with the best weights restored, test metrics at the end, then the
+export (with --export). The training state is backed up under --output every epoch: a run that was
+killed resumes after its last finished epoch when started again with the same command.
+"""
+
+EXAMPLE = """\
+example:
+  restext train --train ../shared/data/sst2/train.tsv --validation ../shared/data/sst2/dev.tsv \\
+      --test ../shared/data/sst2/test.tsv --preset restext_base --export savedmodels/sst2
+"""
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "train",
+        help="train, evaluate and export a classifier",
+        description=DESCRIPTION,
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--train", required=True, metavar="PATH", help=f"training data: {DATA_HELP}")
+    parser.add_argument("--validation", metavar="PATH", help="validation data (default: 10%% of --train, stratified)")
+    parser.add_argument("--test", metavar="PATH", help="test data, evaluated once at the end")
+    add_data_options(parser)
+    group = parser.add_argument_group("model and training (defaults from the preset)")
+    option = group.add_argument
+    option("--preset", default="restext_base", metavar="NAME", help="see `restext presets` (default restext_base)")
+    option("--epochs", type=positive_int, metavar="N", help="the most epochs to train")
+    option("--batch-size", type=positive_int, metavar="N", help="examples per batch (per replica)")
+    option("--learning-rate", type=positive_float, metavar="X", help="the peak learning rate")
+    option("--max-length", type=positive_int, metavar="N", help="the longest input, in tokens or characters")
+    option("--patience", type=positive_int, metavar="N", help="epochs without improvement before stopping early")
+    option("--seed", type=int, default=0, metavar="N", help="seeds weights, shuffles, validation split (default 0)")
+    group = parser.add_argument_group("output")
+    option = group.add_argument
+    option("--output", metavar="DIR", help="the run folder: backup, TensorBoard logs, history (default runs/<NAME>)")
+    option("--export", metavar="DIR", help="export the model as the next version under DIR, e.g. savedmodels/sst2")
+    option("--verbose", type=int, choices=(0, 1, 2), default=1, help="0 silent, 1 progress bar, 2 one line per epoch")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from keras_restext.training import TrainConfig, train
+
+    options = read_options(args)
+    config = TrainConfig(
+        train=args.train,
+        validation=args.validation,
+        test=args.test,
+        format=options.get("format"),
+        text_column=options.get("text_column"),
+        label_column=options.get("label_column"),
+        header=options.get("header"),
+        preset=args.preset,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        max_length=args.max_length,
+        patience=args.patience,
+        seed=args.seed,
+        output=args.output,
+        export=args.export,
+        verbose=args.verbose,
+    )
+    result = train(config)
+    summary = ", ".join(
+        f"{split} accuracy {report['accuracy']:.4f} (macro-F1 {report['macro_f1']:.4f})"
+        for split, report in result.metrics.items()
+    )
+    print(f"restext: done in {result.wall_time:.0f}s: {summary}", flush=True)
+    return 0

@@ -1,0 +1,36 @@
+"""Exporting trained classifiers: raw-string SavedModels for any TensorFlow runtime, and loading them back."""
+
+from keras_restext.export.artifacts import list_versions, model_card, next_version, read_labels
+from keras_restext.export.exporter import reexport, write_export
+from keras_restext.export.loading import Predictor, load_keras_model, load_predictor, resolve_model_path
+from keras_restext.export.serving import (
+    INPUT_NAME,
+    OUTPUT_NAMES,
+    SIGNATURE,
+    LabelOutputs,
+    build_serving_model,
+    export_saved_model,
+    inference_copy,
+    serving_labels,
+)
+
+__all__ = [
+    "INPUT_NAME",
+    "LabelOutputs",
+    "OUTPUT_NAMES",
+    "Predictor",
+    "SIGNATURE",
+    "build_serving_model",
+    "export_saved_model",
+    "inference_copy",
+    "list_versions",
+    "load_keras_model",
+    "load_predictor",
+    "model_card",
+    "next_version",
+    "read_labels",
+    "reexport",
+    "resolve_model_path",
+    "serving_labels",
+    "write_export",
+]

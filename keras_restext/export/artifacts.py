@@ -1,0 +1,315 @@
+"""What is written beside an exported SavedModel: labels, metrics, a model card and plots.
+
+An export version folder (TF Serving's layout, `savedmodels/NAME/<version>/`) holds:
+
+    saved_model.pb, variables/, assets/   the serving SavedModel (raw strings in)
+    model.keras                           the same model, trainable, for Keras
+    labels.txt                            class names, one a line, in output order
+    metrics.json                          validation/test metrics and the training history
+    model_card.md                         data, preset, parameters, metrics, how to call it
+    training_curves.png, confusion_matrix.png
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+import os
+import re
+import shutil
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+
+LABELS_FILE = "labels.txt"
+METRICS_FILE = "metrics.json"
+MODEL_CARD_FILE = "model_card.md"
+KERAS_FILE = "model.keras"
+CURVES_FILE = "training_curves.png"
+CONFUSION_FILE = "confusion_matrix.png"
+
+_VERSION = re.compile(r"^\d+$")
+
+
+def list_versions(base_dir: str) -> list[int]:
+    """The integer version folders under `base_dir`, ascending (temporary folders ignored)."""
+    if not os.path.isdir(base_dir):
+        return []
+    names = [n for n in os.listdir(base_dir) if _VERSION.match(n) and os.path.isdir(os.path.join(base_dir, n))]
+    return sorted(int(n) for n in names)
+
+
+def next_version(base_dir: str) -> int:
+    """One more than the highest version under `base_dir`, 1 for a new model.
+
+    Example:
+    >>> next_version("/nonexistent/savedmodels/sst2")
+    1
+    """
+    versions = list_versions(base_dir)
+    return versions[-1] + 1 if versions else 1
+
+
+def write_version_atomically(base_dir: str, write: Callable[[str, int], None]) -> str:
+    """Writes a new version folder under `base_dir` so that it appears complete or not at all.
+
+    `write(folder, version)` fills a temporary folder `base_dir/.tmp-<version>-<pid>`, which is then renamed
+    to `base_dir/<version>`. A crash leaves only the hidden temporary folder (which TF Serving
+    ignores); if another process took the version meanwhile, the next free one is used.
+
+    Args:
+        base_dir: the model's folder, e.g. `savedmodels/sst2`; created if missing.
+        write: a function that writes every file of the version into the folder it is given
+            (the version number is passed for reference, e.g. in a model card).
+
+    Returns:
+        The path of the new version folder.
+    """
+    os.makedirs(base_dir, exist_ok=True)
+    version = next_version(base_dir)
+    tmp = os.path.join(base_dir, f".tmp-{version}-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
+    try:
+        write(tmp, version)
+        for _ in range(100):
+            target = os.path.join(base_dir, str(version))
+            try:
+                os.rename(tmp, target)  # atomic on one file system; fails if the target exists
+                return target
+            except OSError:
+                if not os.path.exists(target):
+                    raise
+                version = max(version + 1, next_version(base_dir))
+        raise OSError(f"Could not find a free version folder under {base_dir!r}")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_labels(path: str, labels: Sequence[str]) -> None:
+    """Writes class names, one a line (the output order of `probabilities`)."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.writelines(f"{name}\n" for name in labels)
+
+
+def read_labels(path: str) -> list[str]:
+    """Reads a `labels.txt` written by `write_labels`."""
+    with open(path, encoding="utf-8") as f:
+        return [line.rstrip("\n") for line in f if line.rstrip("\n")]
+
+
+def _json_ready(value):
+    if isinstance(value, Mapping):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN/inf
+    return value
+
+
+def write_json(path: str, payload: Mapping) -> None:
+    """Writes a dict as indented JSON (numpy scalars converted, NaN written as null)."""
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(_json_ready(payload), f, indent=2)
+        f.write("\n")
+
+
+def _figure(width: float, height: float):
+    # A bare Figure on the Agg canvas: no pyplot global state, no display needed.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height), dpi=100)
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def plot_training_curves(path: str, history: Mapping[str, Sequence[float]]) -> None:
+    """Draws loss and accuracy per epoch (training and validation) into a PNG.
+
+    Args:
+        path: the PNG to write.
+        history: metric name → one value per epoch, e.g. `{"loss": [...], "val_loss": [...]}`;
+            an `epoch` column (0-based) gives the x axis.
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    figure = _figure(10, 4)
+    panels = [name for name in ("loss", "accuracy") if name in history or f"val_{name}" in history]
+    panels = panels or ["loss"]
+    count = next((len(v) for k, v in history.items() if k != "epoch"), 0)
+    epochs = [int(e) + 1 for e in history.get("epoch", range(count))]
+    for i, name in enumerate(panels, 1):
+        axes = figure.add_subplot(1, len(panels), i)
+        for key, label in ((name, "training"), (f"val_{name}", "validation")):
+            if key in history and len(history[key]):
+                axes.plot(epochs, history[key], marker="o", label=label)
+        axes.set_xlabel("epoch")
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.set_title(name)
+        axes.grid(alpha=0.3)
+        if axes.lines:
+            axes.legend()
+    figure.tight_layout()
+    figure.savefig(path)
+
+
+def plot_confusion_matrix(
+    path: str, matrix: Sequence[Sequence[int]], labels: Sequence[str], *, title: str = ""
+) -> None:
+    """Draws a confusion matrix (rows: true class, columns: predicted class) with counts into a PNG."""
+    matrix = np.asarray(matrix, dtype=np.int64)
+    size = min(max(4.0, 0.5 * len(labels) + 2.5), 20.0)
+    figure = _figure(size + 1, size)
+    axes = figure.add_subplot(1, 1, 1)
+    image = axes.imshow(matrix, cmap="Blues")
+    figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04)
+    ticks = np.arange(len(labels))
+    axes.set_xticks(ticks, labels=list(labels), rotation=90 if len(labels) > 6 else 0)
+    axes.set_yticks(ticks, labels=list(labels))
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("true")
+    axes.set_title(title or "confusion matrix")
+    if len(labels) <= 30:
+        threshold = matrix.max() / 2 if matrix.size else 0
+        for (row, col), count in np.ndenumerate(matrix):
+            axes.text(col, row, str(count), ha="center", va="center", fontsize=8,
+                      color="white" if count > threshold else "black")
+    figure.tight_layout()
+    figure.savefig(path)
+
+
+def _metrics_table(metrics: Mapping[str, Mapping]) -> list[str]:
+    lines = ["| split | examples | accuracy | macro-F1 |", "|---|---:|---:|---:|"]
+    for split, report in metrics.items():
+        lines.append(f"| {split} | {report['examples']} | {report['accuracy']:.4f} | {report['macro_f1']:.4f} |")
+    return lines
+
+
+def _per_class_table(report: Mapping) -> list[str]:
+    lines = ["| class | precision | recall | F1 | support |", "|---|---:|---:|---:|---:|"]
+    for name, row in report["per_class"].items():
+        lines.append(f"| {name} | {row['precision']:.4f} | {row['recall']:.4f} | {row['f1']:.4f} | {row['support']} |")
+    return lines
+
+
+def model_card(
+    *,
+    name: str,
+    version: int | str,
+    labels: Sequence[str],
+    metrics: Mapping[str, Mapping] | None = None,
+    data: Mapping[str, object] | None = None,
+    preset: str | None = None,
+    config: Mapping[str, object] | None = None,
+    parameters: int | None = None,
+    training: Mapping[str, object] | None = None,
+) -> str:
+    """The Markdown model card of one export.
+
+    Args:
+        name: the model's name (the export folder's name, e.g. "sst2").
+        version: the export version.
+        labels: class names in output order.
+        metrics: split name → a `classification_report` dict (e.g. "validation", "test").
+        data: what it was trained on, e.g. `{"train": "sst2/train.tsv (6920 rows)"}`.
+        preset: the preset name.
+        config: the resolved tokenizer/model/training configuration.
+        parameters: the number of weights.
+        training: facts of the run: epochs run, best epoch, wall time, ...
+
+    Returns:
+        The card's Markdown text.
+    """
+    today = datetime.date.today().isoformat()
+    tokenizer = (config or {}).get("tokenizer") or {}
+    if tokenizer.get("kind") == "wordpiece":  # its ops come with tensorflow_text
+        python_intro = ["Python, with TensorFlow and TensorFlow Text installed:"]
+        python_imports = ["import tensorflow_text  # registers the WordPiece ops"]
+    else:
+        python_intro, python_imports = ["Python, with only TensorFlow installed:"], []
+    lines = [f"# {name} (version {version})", "", f"A keras_restext text classifier, exported on {today}.", ""]
+    lines += ["## Classes", "", ", ".join(f"`{label}`" for label in labels), ""]
+    if data:
+        lines += ["## Data", ""] + [f"- {k}: {v}" for k, v in data.items()] + [""]
+    lines += ["## Model", ""]
+    if preset:
+        lines.append(f"- preset: `{preset}`")
+    if parameters is not None:
+        lines.append(f"- parameters: {parameters:,}")
+    for part, values in (config or {}).items():
+        if isinstance(values, Mapping):
+            shown = ", ".join(f"{k}={v!r}" for k, v in values.items() if k != "vocabulary")
+            lines.append(f"- {part}: {shown}")
+        else:
+            lines.append(f"- {part}: {values!r}")
+    if training:
+        lines += [""] + ["## Training", ""] + [f"- {k}: {v}" for k, v in training.items()]
+    lines.append("")
+    if metrics:
+        lines += ["## Metrics", ""] + _metrics_table(metrics) + [""]
+        for split, report in metrics.items():
+            lines += [f"Per class ({split}):", ""] + _per_class_table(report) + [""]
+        lines += [f"![training curves]({CURVES_FILE})", "", f"![confusion matrix]({CONFUSION_FILE})", ""]
+    lines += [
+        "## How to call it",
+        "",
+        "The `serving_default` signature takes raw texts, a 1-D `tf.string` tensor `text` (any batch",
+        "size; longer texts are truncated to the model's maximum length), and returns `probabilities`",
+        "(float32 `[batch, classes]`, in the order of `labels.txt`), `label_id` (int64) and `label` (string).",
+        "",
+        *python_intro,
+        "",
+        "```python",
+        "import tensorflow as tf",
+        *python_imports,
+        "",
+        f'model = tf.saved_model.load("savedmodels/{name}/{version}")',
+        'outputs = model.signatures["serving_default"](text=tf.constant(["some text to classify"]))',
+        'print(outputs["label"].numpy(), outputs["probabilities"].numpy())',
+        "```",
+        "",
+        "The command line:",
+        "",
+        "```sh",
+        f'restext predict --model savedmodels/{name} "some text to classify"',
+        f"saved_model_cli show --dir savedmodels/{name}/{version} --all",
+        "```",
+        "",
+        "TF Serving (REST), with `--model_base_path` pointing at the absolute path of",
+        f"`savedmodels/{name}`:",
+        "",
+        "```sh",
+        f"curl -d '{{\"instances\": [\"some text to classify\"]}}' http://localhost:8501/v1/models/{name}:predict",
+        "```",
+        "",
+        "Keras: `keras.saving.load_model(\"model.keras\", safe_mode=True)` after `import keras_restext`",
+        "takes the same raw strings; its token-id classifier, to fine-tune on a `tf.data` pipeline, is",
+        "`model.get_layer(\"resnet_classifier\")`.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+__all__ = [
+    "CONFUSION_FILE",
+    "CURVES_FILE",
+    "KERAS_FILE",
+    "LABELS_FILE",
+    "METRICS_FILE",
+    "MODEL_CARD_FILE",
+    "list_versions",
+    "model_card",
+    "next_version",
+    "plot_confusion_matrix",
+    "plot_training_curves",
+    "read_labels",
+    "write_json",
+    "write_labels",
+    "write_version_atomically",
+]

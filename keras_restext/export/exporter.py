@@ -1,0 +1,139 @@
+"""`write_export`: one complete, atomically written export version of a serving model."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+
+import keras
+
+from keras_restext.export.artifacts import (
+    CONFUSION_FILE,
+    CURVES_FILE,
+    KERAS_FILE,
+    LABELS_FILE,
+    METRICS_FILE,
+    MODEL_CARD_FILE,
+    model_card,
+    plot_confusion_matrix,
+    plot_training_curves,
+    write_json,
+    write_labels,
+    write_version_atomically,
+)
+from keras_restext.export.loading import load_keras_model
+from keras_restext.export.serving import export_saved_model, serving_labels
+from keras_restext.models import count_params
+
+
+def write_export(
+    base_dir: str,
+    serving_model: keras.Model,
+    *,
+    metrics: Mapping[str, Mapping] | None = None,
+    history: Mapping[str, list] | None = None,
+    data: Mapping[str, object] | None = None,
+    preset: str | None = None,
+    config: Mapping[str, object] | None = None,
+    training: Mapping[str, object] | None = None,
+) -> str:
+    """Writes the next version `base_dir/<version>/` of a serving model, atomically.
+
+    The version holds the SavedModel (`serving_default`: `text` → `probabilities`, `label_id`,
+    `label`), `model.keras`, `labels.txt`, `metrics.json`, `model_card.md` and, when there are
+    metrics and history, `training_curves.png` and `confusion_matrix.png`. `metrics.json` records
+    the metrics of each split (top-level keys such as "validation" and "test") and, under
+    "history", "training", "data", "preset" and "config", the rest of the card.
+
+    Args:
+        base_dir: the export folder, e.g. `savedmodels/sst2`.
+        serving_model: a model from `build_serving_model` (raw strings in).
+        metrics: split name → `classification_report` dict; the confusion matrix plot shows
+            "test" when there is one, else "validation".
+        history: metric name → one value per epoch, for the training curves.
+        data: what the model was trained on (for the model card).
+        preset: the preset name (for the model card).
+        config: the resolved tokenizer/model/training configuration.
+        training: facts of the run (epochs, best epoch, time, ...).
+
+    Returns:
+        The path of the new version folder.
+    """
+    labels = serving_labels(serving_model)
+    name = os.path.basename(os.path.normpath(base_dir))
+    metrics = dict(metrics or {})
+
+    def write(folder: str, version: int) -> None:
+        export_saved_model(serving_model, folder)
+        serving_model.save(os.path.join(folder, KERAS_FILE))
+        write_labels(os.path.join(folder, LABELS_FILE), labels)
+        # Everything the card says, so that `restext export` can rebuild the card from this file.
+        record = {**metrics, "history": dict(history or {}), "training": dict(training or {})}
+        record.update({"data": dict(data or {}), "preset": preset, "config": dict(config or {})})
+        write_json(os.path.join(folder, METRICS_FILE), record)
+        if history:
+            plot_training_curves(os.path.join(folder, CURVES_FILE), history)
+        split = "test" if "test" in metrics else "validation" if "validation" in metrics else None
+        if split:
+            report = metrics[split]
+            plot_confusion_matrix(
+                os.path.join(folder, CONFUSION_FILE),
+                report["confusion_matrix"],
+                report["labels"],
+                title=f"{name}: {split}",
+            )
+        card = model_card(
+            name=name,
+            version=version,
+            labels=labels,
+            metrics=metrics,
+            data=data,
+            preset=preset,
+            config=config,
+            parameters=count_params(serving_model),
+            training=training,
+        )
+        with open(os.path.join(folder, MODEL_CARD_FILE), "w", encoding="utf-8") as f:
+            f.write(card)
+
+    return write_version_atomically(base_dir, write)
+
+
+RECORD_KEYS = ("history", "training", "data", "preset", "config")
+
+
+def reexport(model_path: str, base_dir: str) -> str:
+    """Exports a saved `model.keras` again as the next version under `base_dir`.
+
+    When the `.keras` file lies in an export version folder, its `metrics.json` carries the
+    metrics, history and model-card facts over to the new version.
+
+    Args:
+        model_path: a `.keras` file written by restext (the raw-string serving model).
+        base_dir: the export folder.
+
+    Returns:
+        The path of the new version folder.
+    """
+    model = load_keras_model(model_path)
+    serving_labels(model)  # fails clearly for a model that is not a restext serving model
+    record_path = os.path.join(os.path.dirname(os.path.abspath(model_path)), METRICS_FILE)
+    record = {}
+    if os.path.isfile(record_path):
+        with open(record_path, encoding="utf-8") as f:
+            record = json.load(f)
+    metrics = {k: v for k, v in record.items() if k not in RECORD_KEYS and isinstance(v, dict) and "accuracy" in v}
+    return write_export(
+        base_dir,
+        model,
+        metrics=metrics,
+        history=record.get("history"),
+        data={**record.get("data", {}), "re-exported from": model_path},
+        preset=record.get("preset"),
+        config=record.get("config"),
+        training=record.get("training"),
+    )
+
+
+__all__ = ["reexport", "write_export"]

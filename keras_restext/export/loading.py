@@ -1,0 +1,148 @@
+"""Loading an exported or saved model for prediction: SavedModel folders and `.keras` files alike.
+
+`restext predict` and `restext evaluate` accept any of:
+
+- an export folder with version sub-folders (`savedmodels/sst2`): its latest version;
+- a SavedModel version folder (`savedmodels/sst2/3`);
+- a `.keras` file written by `restext train` (`savedmodels/sst2/3/model.keras`).
+
+Keras files are loaded with `safe_mode=True` (no arbitrary code) and SavedModels with
+`tf.saved_model.load`; nothing is unpickled.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_restext.data.errors import DataError
+from keras_restext.export.artifacts import LABELS_FILE, list_versions, read_labels
+from keras_restext.export.serving import INPUT_NAME, SIGNATURE, serving_labels
+
+_EXPECTED = (
+    "a .keras file, a SavedModel version folder, or an export folder with version sub-folders (e.g. savedmodels/sst2)"
+)
+_WRITTEN_BY_RESTEXT = "an export written by restext"
+
+
+def resolve_model_path(path: str) -> tuple[str, str]:
+    """Finds the model a `--model` argument names.
+
+    Args:
+        path: a `.keras` file, a SavedModel folder or an export folder of versions.
+
+    Returns:
+        `(kind, path)`, kind being "keras" or "saved_model".
+
+    Raises:
+        DataError: when `path` names no model.
+    """
+    path = os.fspath(path)
+    if os.path.isfile(path):
+        if path.endswith(".keras"):
+            return "keras", path
+        raise DataError("not a model file", path=path, expected=_EXPECTED)
+    if not os.path.isdir(path):
+        raise DataError("no such file or directory", path=path, expected=_EXPECTED)
+    if os.path.isfile(os.path.join(path, "saved_model.pb")):
+        return "saved_model", path
+    versions = list_versions(path)
+    if versions:
+        return resolve_model_path(os.path.join(path, str(versions[-1])))
+    raise DataError("no saved_model.pb and no version folders in this folder", path=path, expected=_EXPECTED)
+
+
+def load_keras_model(path: str) -> keras.Model:
+    """Loads a `.keras` file written by keras_restext, with `safe_mode=True`."""
+    import keras_restext.data  # noqa: F401  (registers the tokenizer layers)
+    import keras_restext.layers  # noqa: F401  (registers the model layers)
+
+    return keras.saving.load_model(path, safe_mode=True)
+
+
+class Predictor:
+    """Predicts class probabilities for raw texts with a loaded restext model.
+
+    Attributes:
+        labels: the class names, in the order of the probability columns.
+        path: the file or folder the model was loaded from.
+        kind: "keras" or "saved_model".
+        model: the `keras.Model` (kind "keras") or the loaded SavedModel object.
+
+    Example:
+    >>> predictor = load_predictor("savedmodels/sst2")
+    >>> probabilities = predictor.predict(["a gorgeous, witty, seductive movie."])
+    >>> predictor.labels[probabilities[0].argmax()]
+    '1'
+    """
+
+    def __init__(self, model, labels: Sequence[str], *, path: str, kind: str):
+        self.model = model
+        self.labels = list(labels)
+        self.path = path
+        self.kind = kind
+        if kind == "keras":
+            self._fn = tf.function(
+                lambda text: model(text, training=False)["probabilities"],
+                input_signature=[tf.TensorSpec([None], tf.string)],  # one trace for all batches
+            )
+        else:
+            signature = model.signatures[SIGNATURE]
+            self._fn = lambda text: signature(**{INPUT_NAME: text})["probabilities"]
+
+    def predict(self, texts: Iterable[str], *, batch_size: int = 256) -> np.ndarray:
+        """Class probabilities of each text.
+
+        Args:
+            texts: strings (any length, empty ones included).
+            batch_size: texts per model call.
+
+        Returns:
+            A float32 array `[len(texts), len(labels)]`.
+        """
+        texts = [str(t) for t in texts]
+        if not texts:
+            return np.zeros((0, len(self.labels)), np.float32)
+        batches = [
+            self._fn(tf.constant(texts[i : i + batch_size], dtype=tf.string)).numpy()
+            for i in range(0, len(texts), batch_size)
+        ]
+        return np.concatenate(batches).astype(np.float32)
+
+
+def _load_saved_model(path: str):
+    try:
+        return tf.saved_model.load(path)
+    except (RuntimeError, tf.errors.NotFoundError, ValueError, KeyError) as error:
+        # A WordPiece tokenizer's ops live in tensorflow_text, which registers them on import.
+        if "Op type not registered" not in str(error):
+            raise
+        import tensorflow_text  # noqa: F401
+
+        return tf.saved_model.load(path)
+
+
+def load_predictor(path: str) -> Predictor:
+    """Loads the model that `path` names (see `resolve_model_path`) for prediction.
+
+    Raises:
+        DataError: when `path` names no model, or a SavedModel lacks its `labels.txt`.
+    """
+    kind, path = resolve_model_path(path)
+    if kind == "keras":
+        model = load_keras_model(path)
+        return Predictor(model, serving_labels(model), path=path, kind=kind)
+    labels_path = os.path.join(path, LABELS_FILE)
+    if not os.path.isfile(labels_path):
+        raise DataError("the SavedModel has no labels.txt beside it", path=path, expected=_WRITTEN_BY_RESTEXT)
+    model = _load_saved_model(path)
+    if SIGNATURE not in model.signatures:
+        raise DataError(f"the SavedModel has no {SIGNATURE!r} signature", path=path, expected=_WRITTEN_BY_RESTEXT)
+    return Predictor(model, read_labels(labels_path), path=path, kind=kind)
+
+
+__all__ = ["Predictor", "load_keras_model", "load_predictor", "resolve_model_path"]

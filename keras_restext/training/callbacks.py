@@ -1,0 +1,235 @@
+"""The callbacks of a training run, and where they write under the run's output folder.
+
+    <output>/backup/       BackupAndRestore's training state (deleted when `fit` completes)
+    <output>/logs/         TensorBoard logs (`tensorboard --logdir <output>/logs`)
+    <output>/history.csv   one row of metrics per finished epoch, kept across resumed runs
+    <output>/best.weights.h5  the weights of the best epoch so far, across resumed runs
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import os
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+BACKUP_DIR = "backup"
+LOGS_DIR = "logs"
+HISTORY_FILE = "history.csv"
+BEST_WEIGHTS_FILE = "best.weights.h5"
+
+
+def finished_epochs(output_dir: str) -> int:
+    """The epochs a killed run finished, read from its backup under `output_dir` (0 if none).
+
+    Example:
+    >>> finished_epochs("/nonexistent/run")
+    0
+    """
+    # BackupAndRestore writes the weights first and this file last, so it names a complete epoch.
+    path = os.path.join(output_dir, BACKUP_DIR, "training_metadata.json")
+    try:
+        with open(path) as f:
+            return int(json.load(f)["epoch"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+
+
+def restore_best_weights(model: keras.Model, output_dir: str) -> bool:
+    """Loads `<output_dir>/best.weights.h5` into `model`; False when there is none."""
+    path = os.path.join(output_dir, BEST_WEIGHTS_FILE)
+    if not os.path.exists(path):
+        return False
+    model.load_weights(path)
+    return True
+
+
+def read_history(output_dir: str) -> dict[str, list[float]]:
+    """The per-epoch metrics in `<output_dir>/history.csv` as lists by column (`epoch` included)."""
+    path = os.path.join(output_dir, HISTORY_FILE)
+    if not os.path.exists(path):
+        return {}
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    history: dict[str, list[float]] = {}
+    for row in rows:
+        for key, value in row.items():
+            try:
+                history.setdefault(key, []).append(float(value))
+            except (TypeError, ValueError):
+                history.setdefault(key, []).append(float("nan"))
+    return history
+
+
+def best_epoch(history: dict[str, list[float]], monitor: str) -> int | None:
+    """The 0-based epoch with the best `monitor` value in a `read_history` dict (None if absent).
+
+    Example:
+    >>> best_epoch({"epoch": [0, 1, 2], "val_accuracy": [0.7, 0.8, 0.8]}, "val_accuracy")
+    1
+    """
+    values = history.get(monitor)
+    if not values or all(v != v for v in values):  # missing, or all NaN
+        return None
+    values = np.asarray(values, dtype=np.float64)
+    index = int(np.nanargmin(values) if "loss" in monitor else np.nanargmax(values))  # first best wins ties
+    return int(history.get("epoch", range(len(values)))[index])
+
+
+def _trim_history(path: str, epochs: int) -> None:
+    """Keeps the rows of the first `epochs` epochs: a killed run may have logged an epoch it never backed up."""
+    if not os.path.exists(path):
+        return
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    if not rows:
+        return
+    header, body = rows[0], rows[1:]
+    column = header.index("epoch") if "epoch" in header else None
+    kept = [row for row in body if column is None or (row and int(float(row[column])) < epochs)]
+    with open(path, "w", newline="") as f:
+        csv.writer(f).writerows([header, *kept])
+
+
+class EpochScalars(keras.callbacks.Callback):
+    """Per-epoch scalars in TensorBoard's layout (`logs/train`, `logs/validation`, tags `epoch_<metric>`).
+
+    Written with core TensorFlow ops only: `keras.callbacks.TensorBoard` needs the `tensorboard`
+    package, which `make_callbacks` uses when it is installed.
+
+    Args:
+        log_dir: the TensorBoard log folder.
+    """
+
+    def __init__(self, log_dir: str):
+        super().__init__()
+        self.log_dir = log_dir
+        self._writers: dict[str, tf.summary.SummaryWriter] = {}
+
+    def _writer(self, split: str) -> tf.summary.SummaryWriter:
+        if split not in self._writers:
+            self._writers[split] = tf.summary.create_file_writer(os.path.join(self.log_dir, split))
+        return self._writers[split]
+
+    def on_epoch_end(self, epoch, logs=None):
+        from tensorflow.core.framework import summary_pb2
+
+        metadata = summary_pb2.SummaryMetadata(
+            plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")
+        )
+        for key, value in (logs or {}).items():
+            split, name = ("validation", key[4:]) if key.startswith("val_") else ("train", key)
+            with self._writer(split).as_default():
+                tf.summary.write(f"epoch_{name}", tf.constant(float(value)), step=epoch, metadata=metadata)
+        for writer in self._writers.values():
+            writer.flush()
+
+    def on_train_end(self, logs=None):
+        for writer in self._writers.values():
+            writer.close()
+        self._writers = {}
+
+
+def make_callbacks(
+    output_dir: str,
+    *,
+    patience: int | None = 3,
+    monitor: str = "val_accuracy",
+    backup: bool = True,
+    tensorboard: bool = True,
+    verbose: int = 1,
+) -> list[keras.callbacks.Callback]:
+    """Fault tolerance, early stopping and logging for `model.fit`.
+
+    Args:
+        output_dir: the run's folder; created if missing.
+        patience: epochs without improvement of `monitor` before stopping; None disables early
+            stopping. The best epoch's weights are restored at the end either way. After a
+            resumption the patience counts from the resumed epoch; the best weights of all epochs
+            are kept in `best.weights.h5` (restore them with `restore_best_weights`).
+        monitor: the validation metric to watch, e.g. `"val_accuracy"` (maximised) or `"val_loss"`.
+        backup: back the training state up each epoch (`keras.callbacks.BackupAndRestore`), so the
+            same run started again resumes after the last finished epoch.
+        tensorboard: write TensorBoard logs under `output_dir/logs` (`keras.callbacks.TensorBoard`
+            when the `tensorboard` package is installed, else per-epoch scalars by `EpochScalars`).
+        verbose: 1 says when early stopping stops and which epoch's weights are restored.
+
+    Returns:
+        A list of callbacks: TerminateOnNaN, EarlyStopping, ModelCheckpoint (best weights),
+        CSVLogger, a TensorBoard logger and BackupAndRestore.
+
+    Example:
+    >>> callbacks = make_callbacks("/tmp/restext-run", patience=2, tensorboard=False)
+    >>> [type(c).__name__ for c in callbacks]
+    ['TerminateOnNaN', 'EarlyStopping', 'ModelCheckpoint', 'CSVLogger', 'BackupAndRestore']
+    """
+    os.makedirs(output_dir, exist_ok=True)
+    resumed = finished_epochs(output_dir) if backup else 0
+    history_path = os.path.join(output_dir, HISTORY_FILE)
+    best_path = os.path.join(output_dir, BEST_WEIGHTS_FILE)
+    best_so_far = None
+    if resumed:
+        _trim_history(history_path, resumed)
+        history = read_history(output_dir)
+        epoch = best_epoch(history, monitor)
+        if epoch is not None and os.path.exists(best_path):
+            best_so_far = history[monitor][history["epoch"].index(epoch)]
+    else:
+        for stale in (history_path, best_path):  # a fresh run: an older, finished run's files are stale
+            if os.path.exists(stale):
+                os.remove(stale)
+
+    callbacks: list[keras.callbacks.Callback] = [keras.callbacks.TerminateOnNaN()]
+    mode = "min" if "loss" in monitor else "max"
+    callbacks.append(
+        keras.callbacks.EarlyStopping(
+            monitor=monitor,
+            mode=mode,
+            patience=patience if patience is not None else 10**9,
+            restore_best_weights=True,
+            verbose=verbose,
+        )
+    )
+    # EarlyStopping forgets the epochs before a resumption; this checkpoint remembers the best of all.
+    callbacks.append(
+        keras.callbacks.ModelCheckpoint(
+            best_path,
+            monitor=monitor,
+            mode=mode,
+            save_best_only=True,
+            save_weights_only=True,
+            initial_value_threshold=best_so_far,
+        )
+    )
+    callbacks.append(keras.callbacks.CSVLogger(history_path, append=bool(resumed)))
+    if tensorboard:
+        log_dir = os.path.join(output_dir, LOGS_DIR)
+        if importlib.util.find_spec("tensorboard") is not None:
+            callbacks.append(keras.callbacks.TensorBoard(log_dir, write_graph=False, profile_batch=0))
+        else:
+            callbacks.append(EpochScalars(log_dir))
+    if backup:
+        # Last, so that an epoch counts as finished only once its history row and best weights are
+        # written. double_checkpoint keeps the previous state in case a kill corrupts the newest one.
+        callbacks.append(
+            keras.callbacks.BackupAndRestore(os.path.join(output_dir, BACKUP_DIR), double_checkpoint=True)
+        )
+    return callbacks
+
+
+__all__ = [
+    "BACKUP_DIR",
+    "BEST_WEIGHTS_FILE",
+    "EpochScalars",
+    "HISTORY_FILE",
+    "LOGS_DIR",
+    "best_epoch",
+    "finished_epochs",
+    "make_callbacks",
+    "read_history",
+    "restore_best_weights",
+]

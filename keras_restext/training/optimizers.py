@@ -1,0 +1,88 @@
+"""AdamW with a linear warm-up and a cosine decay: the optimizer every preset trains with.
+
+The rule: the learning rate rises linearly from 0 to `learning_rate` over the first
+`warmup_fraction × total_steps` steps, then follows a half cosine from `learning_rate` down to 0
+at `total_steps`. Weight decay is decoupled (AdamW) and skips biases and normalisation scales and
+offsets, whose decay only hurts.
+"""
+
+from __future__ import annotations
+
+import keras
+
+# Variables whose name contains one of these are not decayed.
+NO_DECAY = ("bias", "gamma", "beta")
+
+
+def warmup_cosine_schedule(
+    learning_rate: float, total_steps: int, *, warmup_fraction: float = 0.1
+) -> keras.optimizers.schedules.LearningRateSchedule:
+    """Linear warm-up from 0 to `learning_rate`, then cosine decay to 0 at `total_steps`.
+
+    Args:
+        learning_rate: float > 0, the peak learning rate, reached at the end of the warm-up.
+        total_steps: int >= 1, the optimizer steps of the whole training run.
+        warmup_fraction: float in [0, 1), the share of `total_steps` spent warming up.
+
+    Returns:
+        A `keras.optimizers.schedules.CosineDecay`.
+
+    Example:
+    >>> schedule = warmup_cosine_schedule(1e-3, total_steps=100, warmup_fraction=0.1)
+    >>> [round(float(schedule(step)), 6) for step in (0, 5, 10, 100)]
+    [0.0, 0.0005, 0.001, 0.0]
+    """
+    if not learning_rate > 0:
+        raise ValueError(f"`learning_rate` must be > 0. Received: learning_rate={learning_rate!r}")
+    if not isinstance(total_steps, int) or total_steps < 1:
+        raise ValueError(f"`total_steps` must be an int >= 1. Received: total_steps={total_steps!r}")
+    if not 0 <= warmup_fraction < 1:
+        raise ValueError(f"`warmup_fraction` must be in [0, 1). Received: warmup_fraction={warmup_fraction!r}")
+    warmup_steps = int(round(warmup_fraction * total_steps))
+    if warmup_steps == 0:
+        return keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=total_steps)
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=0.0,
+        decay_steps=max(total_steps - warmup_steps, 1),
+        warmup_target=learning_rate,
+        warmup_steps=warmup_steps,
+    )
+
+
+def make_optimizer(
+    learning_rate: float,
+    total_steps: int,
+    *,
+    weight_decay: float = 0.05,
+    warmup_fraction: float = 0.1,
+    global_clipnorm: float | None = None,
+) -> keras.optimizers.AdamW:
+    """AdamW on the `warmup_cosine_schedule`, without decay on biases and norm parameters.
+
+    Args:
+        learning_rate: float > 0, the peak learning rate.
+        total_steps: int >= 1, optimizer steps of the whole run (epochs × steps per epoch).
+        weight_decay: float >= 0, AdamW's decoupled weight decay.
+        warmup_fraction: float in [0, 1), the share of the steps spent warming up.
+        global_clipnorm: optional float, clips the global gradient norm.
+
+    Returns:
+        A `keras.optimizers.AdamW`, not yet built.
+
+    Example:
+    >>> optimizer = make_optimizer(2e-3, total_steps=1000, weight_decay=0.05)
+    >>> round(float(optimizer.learning_rate), 6)  # step 0 of the warm-up
+    0.0
+    """
+    if weight_decay < 0:
+        raise ValueError(f"`weight_decay` must be >= 0. Received: weight_decay={weight_decay!r}")
+    optimizer = keras.optimizers.AdamW(
+        learning_rate=warmup_cosine_schedule(learning_rate, total_steps, warmup_fraction=warmup_fraction),
+        weight_decay=weight_decay,
+        global_clipnorm=global_clipnorm,
+    )
+    optimizer.exclude_from_weight_decay(var_names=list(NO_DECAY))
+    return optimizer
+
+
+__all__ = ["NO_DECAY", "make_optimizer", "warmup_cosine_schedule"]

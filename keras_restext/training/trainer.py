@@ -1,0 +1,458 @@
+"""`train`: labelled text in, a trained classifier, honest metrics and an export out.
+
+The steps, each one a library call you can also make yourself:
+
+1. read the data (`keras_restext.data.read_dataset`); no validation file → a stratified split of
+   the training data;
+2. the label vocabulary from the training labels; validation and test labels are checked against
+   it, so an unseen label is reported with its file and line before training starts;
+3. adapt the preset's tokenizer to the training texts; tokenise in `tf.data` (string ops do not
+   run inside a replicated model);
+4. build the preset's classifier under `strategy.scope()`; AdamW with warm-up and cosine decay;
+   cross-entropy with label smoothing;
+5. `fit` with early stopping on the validation metric (best weights restored), a backup of the
+   training state every epoch (a killed run resumes), `TerminateOnNaN`, TensorBoard and CSV logs;
+6. accuracy, macro-F1, per-class scores and confusion matrices on validation and test data;
+7. export: the raw-string serving model as a SavedModel and `.keras`, with labels, metrics, model
+   card and plots (`keras_restext.export.write_export`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+from dataclasses import dataclass, field
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_restext.data import LabelVocabulary, build_pipeline, make_tokenizer, read_dataset, split_validation
+from keras_restext.export import build_serving_model, inference_copy, write_export
+from keras_restext.models import build_resnet_classifier, get_preset
+from keras_restext.training.callbacks import (
+    BACKUP_DIR,
+    best_epoch,
+    finished_epochs,
+    make_callbacks,
+    read_history,
+    restore_best_weights,
+)
+from keras_restext.training.metrics import classification_report, format_report
+from keras_restext.training.optimizers import make_optimizer
+
+RUN_FILE = "run.json"
+TRAINING_KEYS = (
+    "epochs", "batch_size", "learning_rate", "weight_decay", "warmup_fraction", "label_smoothing", "patience"
+)  # fmt: skip
+# The settings that must not change between a killed run and its resumption (with the resolved config).
+RUN_KEYS = (
+    "train", "validation", "format", "text_column", "label_column", "header", "preset", "seed", "validation_fraction"
+)  # fmt: skip
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run depends on; `restext train` fills it from its flags.
+
+    Attributes:
+        train: the training data: a path (csv, tsv, jsonl, folder, glob), `"tfds:NAME[:SPLIT]"`, or
+            anything else `read_dataset` reads (an in-memory `(texts, labels)` pair, ...).
+        validation: validation data; None splits `validation_fraction` off the training data.
+        test: optional test data, evaluated once at the end.
+        format: the data format, None to infer it from the path (see `read_dataset`).
+        text_column: the text column (or a list of columns, joined with a space); None finds it.
+        label_column: the label column; None finds it.
+        header: csv/tsv: whether the files have a header row; None detects it.
+        preset: the preset that sets tokenizer, model and training defaults.
+        epochs, batch_size, learning_rate, weight_decay, warmup_fraction, label_smoothing,
+        patience: override the preset's training defaults. `batch_size` is per replica.
+        max_length: overrides the tokenizer's maximum length (tokens or characters).
+        seed: seeds weights, shuffling and the validation split.
+        output: the run folder (backup, logs, history); default `runs/<export name>` or `runs/restext`.
+        export: the export folder, e.g. `savedmodels/sst2`; each run adds a new version under it.
+        validation_fraction: the share of the training data held out when `validation` is None.
+        monitor: the validation metric for early stopping and the best epoch.
+        model_overrides: arguments of `build_resnet_classifier` that override the preset.
+        tokenizer_overrides: arguments of `make_tokenizer` that override the preset; with another
+            `kind` (e.g. `{"kind": "wordpiece", "vocab_size": 8000}`) they replace the preset's.
+        verbose: Keras' verbosity: "auto", 0 (silent), 1 (progress bar) or 2 (one line per epoch).
+        cache: keep the examples in memory after the first epoch (a file is read once).
+        bucket: batch texts of similar length together (less padding, faster epochs).
+        tensorboard: write TensorBoard logs under `output/logs`.
+    """
+
+    train: Any
+    validation: Any = None
+    test: Any = None
+    format: str | None = None
+    text_column: str | Sequence[str] | None = None
+    label_column: str | None = None
+    header: bool | None = None
+    preset: str = "restext_base"
+    epochs: int | None = None
+    batch_size: int | None = None
+    learning_rate: float | None = None
+    weight_decay: float | None = None
+    warmup_fraction: float | None = None
+    label_smoothing: float | None = None
+    patience: int | None = None
+    max_length: int | None = None
+    seed: int = 0
+    output: str | None = None
+    export: str | None = None
+    validation_fraction: float = 0.1
+    monitor: str = "val_accuracy"
+    model_overrides: dict = field(default_factory=dict)
+    tokenizer_overrides: dict = field(default_factory=dict)
+    cache: bool = True
+    bucket: bool = True
+    verbose: int | str = "auto"
+    tensorboard: bool = True
+
+    def resolved(self) -> dict:
+        """The preset merged with the overrides: `{"tokenizer": ..., "model": ..., "training": ...}`."""
+        config = get_preset(self.preset)
+        for key in TRAINING_KEYS:
+            value = getattr(self, key)
+            if value is not None:
+                config["training"][key] = value
+        overrides = dict(self.tokenizer_overrides)
+        if overrides.get("kind", config["tokenizer"]["kind"]) != config["tokenizer"]["kind"]:
+            # Another kind of tokenizer takes other arguments: keep only the preset's max_length.
+            config["tokenizer"] = {"max_length": config["tokenizer"]["max_length"]}
+        config["tokenizer"].update(overrides)
+        if self.max_length is not None:
+            config["tokenizer"]["max_length"] = self.max_length
+        config["model"].update(self.model_overrides)
+        _check_training(config["training"])
+        return config
+
+    def output_dir(self) -> str:
+        """The run folder: `output`, else `runs/<export name>`, else `runs/restext`."""
+        if self.output:
+            return self.output
+        name = os.path.basename(os.path.normpath(os.fspath(self.export))) if self.export else "restext"
+        return os.path.join("runs", name)
+
+
+def _check_training(training: dict) -> None:
+    positive_ints = ("epochs", "batch_size")
+    for key in positive_ints:
+        if not isinstance(training[key], int) or training[key] < 1:
+            raise ValueError(f"`{key}` must be an int >= 1. Received: {key}={training[key]!r}")
+    if not training["learning_rate"] > 0:
+        raise ValueError(f"`learning_rate` must be > 0. Received: learning_rate={training['learning_rate']!r}")
+    if not 0 <= training["label_smoothing"] < 1:
+        raise ValueError(
+            f"`label_smoothing` must be in [0, 1). Received: label_smoothing={training['label_smoothing']!r}"
+        )
+
+
+@dataclass
+class TrainResult:
+    """What `train` returns.
+
+    Attributes:
+        classifier: the trained token-id model (best epoch's weights).
+        serving_model: tokenizer + a copy of the classifier (no optimizer state) + labels: raw
+            strings in (what is exported).
+        tokenizer: the adapted tokenizer.
+        labels: the `LabelVocabulary`.
+        metrics: split name ("validation", "test") → `classification_report` dict.
+        history: metric name → one value per epoch, over all (resumed) runs.
+        config: the resolved configuration.
+        output_dir: the run folder.
+        export_path: the new export version folder, or None.
+        initial_epoch: the epochs a previous, killed run had finished (0 for a fresh run).
+        epochs_run: the epochs finished in all.
+        best_epoch: the 1-based epoch whose weights were kept.
+        wall_time: seconds from start to end of `train`.
+    """
+
+    classifier: keras.Model
+    serving_model: keras.Model
+    tokenizer: keras.layers.Layer
+    labels: LabelVocabulary
+    metrics: dict
+    history: dict
+    config: dict
+    output_dir: str
+    export_path: str | None
+    initial_epoch: int
+    epochs_run: int
+    best_epoch: int | None
+    wall_time: float
+
+
+def _source_name(source) -> str | None:
+    """A data source as the model card and the run file name it: a path, or what kind of object."""
+    if source is None or isinstance(source, (str, os.PathLike)):
+        return None if source is None else os.fspath(source)
+    if isinstance(source, tf.data.Dataset):
+        return "a tf.data.Dataset"
+    return "in-memory data"
+
+
+def _fingerprint(config: TrainConfig, resolved: dict) -> dict:
+    """What must not change between a killed run and its resumption (in-memory data by a digest)."""
+    values = {k: getattr(config, k) for k in RUN_KEYS}
+    for key in ("train", "validation"):
+        if _source_name(values[key]) == "in-memory data":
+            values[key] = "sha256:" + hashlib.sha256(repr(values[key]).encode()).hexdigest()
+        elif values[key] is not None:
+            values[key] = _source_name(values[key])
+    return json.loads(json.dumps({**values, "resolved": resolved}, default=str))
+
+
+def _check_resumable(output_dir: str, fingerprint: dict) -> int:
+    """The epochs to skip; refuses to resume a backup made by a different command."""
+    resumed = finished_epochs(output_dir)
+    run_file = os.path.join(output_dir, RUN_FILE)
+    if resumed and os.path.exists(run_file):
+        with open(run_file) as f:
+            previous = json.load(f)
+        if previous != fingerprint:
+            raise ValueError(
+                f"The output folder {output_dir!r} holds the backup of a different run (other data, preset or "
+                f"settings). Pass another --output, or delete {os.path.join(output_dir, BACKUP_DIR)!r} to start over."
+            )
+    return resumed
+
+
+def _write_run_file(output_dir: str, fingerprint: dict) -> None:
+    os.makedirs(output_dir, exist_ok=True)
+    with open(os.path.join(output_dir, RUN_FILE), "w") as f:
+        json.dump(fingerprint, f, indent=2)
+
+
+def count_examples(data) -> int:
+    """The number of examples of a `TextData` (one pass over it)."""
+    return int(data.dataset.reduce(np.int64(0), lambda count, _: count + 1))
+
+
+def predict_classes(model: keras.Model, dataset: tf.data.Dataset) -> tuple[np.ndarray, np.ndarray]:
+    """Runs `model` over a `(token_ids, one_hot)` pipeline once.
+
+    Returns:
+        `(y_true, y_pred)`: int class ids, in the pipeline's order.
+    """
+    step = tf.function(
+        lambda x: tf.argmax(model(x, training=False), axis=-1),
+        input_signature=[tf.TensorSpec([None, None], tf.int32)],  # one trace for every batch shape
+    )
+    y_true, y_pred = [], []
+    for token_ids, targets in dataset:
+        y_pred.append(step(token_ids).numpy())
+        y_true.append(tf.argmax(targets, axis=-1).numpy())
+    if not y_true:
+        return np.zeros([0], np.int64), np.zeros([0], np.int64)
+    return np.concatenate(y_true), np.concatenate(y_pred)
+
+
+def _read_data(config: TrainConfig):
+    """Training, validation and test `TextData` and the label vocabulary; unseen labels fail here."""
+    options = {k: getattr(config, k) for k in ("format", "text_column", "label_column", "header")}
+    options = {k: v for k, v in options.items() if v is not None}
+    train_data = read_dataset(config.train, **options)
+    labels = LabelVocabulary.from_data(train_data)
+    if len(labels) < 2:
+        raise ValueError(f"Training needs at least 2 classes; {_source_name(config.train)} has only {labels.names!r}.")
+    if config.validation is not None:
+        validation_data = read_dataset(config.validation, **options)
+        labels.check(validation_data)
+    else:
+        train_data, validation_data = split_validation(train_data, config.validation_fraction, seed=config.seed)
+    test_data = None if config.test is None else read_dataset(config.test, **options)
+    if test_data is not None:
+        labels.check(test_data)
+    return train_data, validation_data, test_data, labels
+
+
+def _compiled_classifier(config: TrainConfig, resolved: dict, num_classes: int, vocab_size: int, total_steps: int):
+    """The preset's classifier, compiled: AdamW + warm-up/cosine, label-smoothed cross-entropy."""
+    training = resolved["training"]
+    classifier = build_resnet_classifier(
+        num_classes=num_classes, vocab_size=vocab_size, preset=config.preset, **config.model_overrides
+    )
+    classifier.compile(
+        optimizer=make_optimizer(
+            training["learning_rate"],
+            total_steps,
+            weight_decay=training["weight_decay"],
+            warmup_fraction=training["warmup_fraction"],
+        ),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=training["label_smoothing"]),
+        metrics=["accuracy"],
+    )
+    return classifier
+
+
+def _data_facts(config: TrainConfig, sizes: dict) -> dict:
+    """What the model card says about the data."""
+    facts = {"train": f"{_source_name(config.train)} ({sizes['train']} examples)"}
+    if config.validation is not None:
+        facts["validation"] = f"{_source_name(config.validation)} ({sizes['validation']} examples)"
+    else:
+        facts["validation"] = f"{sizes['validation']} examples split off the training data (seed {config.seed})"
+    if config.test is not None:
+        facts["test"] = f"{_source_name(config.test)} ({sizes['test']} examples)"
+    return facts
+
+
+def train(
+    config: TrainConfig | None = None,
+    *,
+    strategy: tf.distribute.Strategy | None = None,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    log: Callable[[str], None] | None = print,
+    **options,
+) -> TrainResult:
+    """Trains a classifier on labelled text, evaluates it and optionally exports it.
+
+    Args:
+        config: a `TrainConfig`; or leave it None and pass its fields as keyword arguments.
+        strategy: a `tf.distribute.Strategy` (default: the current/default strategy). The global
+            batch is the per-replica `batch_size` × `strategy.num_replicas_in_sync`.
+        callbacks: extra Keras callbacks for `fit`.
+        log: prints progress lines (data sizes, resumption, metrics, export path); None is silent.
+        **options: `TrainConfig` fields, when `config` is None (or overriding its fields).
+
+    Returns:
+        A `TrainResult`.
+
+    Raises:
+        DataError: unreadable data, a missing column, a bad row, an unseen label in validation/test.
+        ValueError: a bad setting (unknown preset, non-positive epochs, ...), or an output folder
+            holding the backup of a different run.
+        FloatingPointError: the loss became NaN.
+
+    Example:
+    >>> result = train(train="../shared/data/mr/train.csv", test="../shared/data/mr/test.csv",
+    ...                preset="restext_small", epochs=1, export="savedmodels/mr")
+    >>> result.metrics["test"]["accuracy"], result.export_path
+    """
+    start = time.time()
+    config = TrainConfig(**options) if config is None else dataclasses.replace(config, **options)
+    strategy = strategy or tf.distribute.get_strategy()
+    say = log or (lambda message: None)
+    resolved = config.resolved()
+    training = resolved["training"]
+    output_dir = config.output_dir()
+    fingerprint = _fingerprint(config, resolved)
+    initial_epoch = _check_resumable(output_dir, fingerprint)  # before the slow steps: fail fast
+    keras.utils.set_random_seed(config.seed)
+
+    train_data, validation_data, test_data, labels = _read_data(config)
+    tokenizer = make_tokenizer(**resolved["tokenizer"]).adapt(train_data)
+    splits = {"train": train_data, "validation": validation_data, "test": test_data}
+    sizes = {name: count_examples(data) for name, data in splits.items() if data is not None}
+    say(
+        "restext: " + " / ".join(f"{n} {name}" for name, n in sizes.items()) + f" examples, {len(labels)} classes, "
+        f"vocabulary {tokenizer.vocabulary_size()}, preset {config.preset}"
+    )
+
+    # batch_size is per replica: every replica sees the same batch as on one device.
+    global_batch = training["batch_size"] * strategy.num_replicas_in_sync
+    pipelines = {
+        name: build_pipeline(
+            data, tokenizer, labels, batch_size=global_batch, shuffle=name == "train", seed=config.seed,
+            bucket=config.bucket, cache=config.cache and name != "test",
+        )
+        for name, data in splits.items()
+        if data is not None
+    }  # fmt: skip
+    total_steps = max(1, -(-sizes["train"] // global_batch)) * training["epochs"]
+    with strategy.scope():
+        classifier = _compiled_classifier(config, resolved, len(labels), tokenizer.vocabulary_size(), total_steps)
+
+    _write_run_file(output_dir, fingerprint)  # the output folder is created once the data has been read
+    if initial_epoch:
+        say(f"restext: resuming from the backup in {os.path.join(output_dir, BACKUP_DIR)} after epoch {initial_epoch}")
+    fit_callbacks = make_callbacks(
+        output_dir,
+        patience=training["patience"],
+        monitor=config.monitor,
+        tensorboard=config.tensorboard,
+        verbose=0 if config.verbose == 0 else 1,
+    )
+    with warnings.catch_warnings():
+        # Keras warns when a dataset of unknown length ends its first epoch; that is expected here.
+        warnings.filterwarnings("ignore", message="Your input ran out of data")
+        fit_history = classifier.fit(
+            pipelines["train"],
+            validation_data=pipelines["validation"],
+            epochs=training["epochs"],
+            callbacks=[*fit_callbacks, *callbacks],
+            shuffle=False,  # the pipeline shuffles, seeded
+            verbose=config.verbose,
+        )
+    losses = fit_history.history.get("loss", [])
+    if losses and not np.isfinite(losses[-1]):
+        # TerminateOnNaN stopped the run: there is nothing worth evaluating or exporting.
+        raise FloatingPointError(
+            f"Training diverged (the loss became NaN); see {output_dir}. Try a lower --learning-rate."
+        )
+
+    # The best epoch of all, resumed runs included (EarlyStopping only saw the epochs since the resumption).
+    restore_best_weights(classifier, output_dir)
+    history = read_history(output_dir)
+    best = best_epoch(history, config.monitor)
+    best = None if best is None else best + 1
+
+    metrics = {}
+    for name in ("validation", "test"):
+        if name in pipelines:
+            metrics[name] = classification_report(*predict_classes(classifier, pipelines[name]), labels.names)
+            say(format_report(metrics[name], title=f"restext: {name} metrics (best epoch {best})"))
+
+    serving_model = build_serving_model(tokenizer, inference_copy(classifier), labels.names)
+    result = TrainResult(
+        classifier=classifier,
+        serving_model=serving_model,
+        tokenizer=tokenizer,
+        labels=labels,
+        metrics=metrics,
+        history=history,
+        config=resolved,
+        output_dir=output_dir,
+        export_path=None,
+        initial_epoch=initial_epoch,
+        epochs_run=len(history.get("epoch", [])),
+        best_epoch=best,
+        wall_time=time.time() - start,
+    )
+    if config.export:
+        result.export_path = write_export(
+            config.export,
+            serving_model,
+            metrics=metrics,
+            history=history,
+            data=_data_facts(config, sizes),
+            preset=config.preset,
+            config=resolved,
+            training={
+                "epochs run": result.epochs_run,
+                "best epoch": best,
+                "global batch size": global_batch,
+                "replicas": strategy.num_replicas_in_sync,
+                "seed": config.seed,
+                "training time (s)": round(result.wall_time, 1),
+            },
+        )
+        say(f"restext: exported {result.export_path}")
+    else:
+        path = os.path.join(output_dir, "model.keras")
+        serving_model.save(path)
+        say(f"restext: saved {path} (pass --export to write a SavedModel)")
+    result.wall_time = time.time() - start
+    return result
+
+
+__all__ = ["TrainConfig", "TrainResult", "count_examples", "predict_classes", "train"]

@@ -1,0 +1,185 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_restext.cli.main import main
+from keras_restext.export import load_keras_model
+from tests.training.helpers import clean_log, predict_in_fresh_python, write_tsv
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("command", [[], ["train"], ["evaluate"], ["predict"], ["export"], ["presets"]])
+def test_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([*command, "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: restext" in capsys.readouterr().out
+
+
+def test_presets_table(capsys):
+    assert main(["presets"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("restext_base ")
+    assert any(line.startswith("vdcnn_29 ") for line in lines)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """`restext train` once for the module: tiny preset, 1 epoch, a few hundred rows."""
+    folder = tmp_path_factory.mktemp("cli")
+    files = {
+        "train": write_tsv(folder / "train.tsv", 400, seed=0),
+        "dev": write_tsv(folder / "dev.tsv", 60, seed=1),
+        "test": write_tsv(folder / "test.tsv", 60, seed=2),
+    }
+    code = main([
+        "train", "--train", str(files["train"]), "--validation", str(files["dev"]), "--test", str(files["test"]),
+        "--preset", "restext_small", "--epochs", "1", "--learning-rate", "0.01", "--seed", "1", "--verbose", "0",
+        "--output", str(folder / "run"), "--export", str(folder / "savedmodels" / "tiny"),
+    ])  # fmt: skip
+    assert code == 0
+    return folder, files
+
+
+TEXTS = ["great superb witty film", "", "boring, tedious and clumsy", "word7 " * 20_000, "ünïcödé 🎬 text"]
+
+
+def test_train_exports_a_savedmodel_that_plain_tensorflow_serves(trained):
+    folder, _ = trained
+    version = folder / "savedmodels" / "tiny" / "1"
+    expected = {
+        "saved_model.pb", "variables", "model.keras", "labels.txt", "metrics.json",
+        "model_card.md", "training_curves.png", "confusion_matrix.png",
+    }  # fmt: skip
+    assert expected <= set(os.listdir(version))
+    assert not [n for n in os.listdir(version.parent) if n.startswith(".tmp")]
+
+    fresh = predict_in_fresh_python(str(version), TEXTS)
+    assert fresh["restext_imported"] == []
+    in_memory = load_keras_model(str(version / "model.keras"))(tf.constant(TEXTS))["probabilities"].numpy()
+    np.testing.assert_allclose(fresh["probabilities"], in_memory, atol=1e-5)
+    assert fresh["label"][0] == "positive" and fresh["label"][2] == "negative"
+
+    metrics = json.loads((version / "metrics.json").read_text())
+    assert metrics["test"]["examples"] == 60 and metrics["preset"] == "restext_small"
+    assert "## Metrics" in (version / "model_card.md").read_text()
+
+
+def test_predict(trained, capsys, monkeypatch):
+    folder, _ = trained
+    model = str(folder / "savedmodels" / "tiny")
+    assert main(["predict", "--model", model, "great superb witty film", "--top-k", "2"]) == 0
+    label, probability, second, _, text = capsys.readouterr().out.rstrip("\n").split("\t")
+    assert (label, second, text) == ("positive", "negative", "great superb witty film")
+    assert 0.5 < float(probability) <= 1.0
+
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("boring tedious clumsy\n\ngreat superb\n"))
+    assert main(["predict", "--model", str(folder / "savedmodels" / "tiny" / "1" / "model.keras"), "--json"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["text"] for r in records] == ["boring tedious clumsy", "", "great superb"]
+    assert records[0]["label"] == "negative" and records[2]["label"] == "positive"
+    assert all(0.0 <= r["probability"] <= 1.0 for r in records)
+
+
+def test_evaluate(trained, capsys):
+    folder, files = trained
+    model = str(folder / "savedmodels" / "tiny")
+    assert main(["evaluate", "--model", model, "--data", str(files["test"]), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    recorded = json.loads((folder / "savedmodels" / "tiny" / "1" / "metrics.json").read_text())["test"]
+    assert report["accuracy"] == pytest.approx(recorded["accuracy"])
+    assert report["confusion_matrix"] == recorded["confusion_matrix"]
+    assert set(report["per_class"]) == {"negative", "positive"}
+    assert main(["evaluate", "--model", model, "--data", str(files["test"])]) == 0
+    assert "macro-F1" in capsys.readouterr().out
+
+
+def test_export_again(trained, capsys):
+    folder, _ = trained
+    base = folder / "reexported"
+    keras_file = folder / "savedmodels" / "tiny" / "1" / "model.keras"
+    assert main(["export", "--model", str(keras_file), "--export", str(base)]) == 0
+    assert capsys.readouterr().out.strip() == f"restext: exported {base / '1'}"
+    before = json.loads((folder / "savedmodels" / "tiny" / "1" / "metrics.json").read_text())
+    after = json.loads((base / "1" / "metrics.json").read_text())
+    assert after["test"] == before["test"]
+    texts = tf.constant(TEXTS[:3])
+    again = tf.saved_model.load(str(base / "1")).signatures["serving_default"](text=texts)
+    original = tf.saved_model.load(str(folder / "savedmodels" / "tiny" / "1")).signatures["serving_default"](text=texts)
+    np.testing.assert_allclose(again["probabilities"].numpy(), original["probabilities"].numpy(), atol=1e-6)
+
+
+def _bad_inputs(tmp: Path, files: dict, model: str) -> dict:
+    malformed = tmp / "malformed.csv"
+    malformed.write_text('text,label\n"a fine film",positive\n"a dull film",negative,extra\n')
+    unknown = tmp / "unknown.tsv"
+    unknown.write_text("sentence\tlabel\ngreat film\tpositive\nodd film\tsurprised\n")
+    return {
+        "missing file": (["train", "--train", str(tmp / "nope.tsv")], f"{tmp / 'nope.tsv'}: no such file"),
+        "missing column": (
+            ["train", "--train", str(files["train"]), "--text-column", "body"],
+            f"{files['train']}:1: no column 'body'",
+        ),
+        "malformed row": (["train", "--train", str(malformed)], f"{malformed}:3: row has 3 field(s)"),
+        "unknown label": (
+            ["evaluate", "--model", model, "--data", str(unknown)],
+            f"{unknown}:3: label 'surprised' was never seen",
+        ),
+    }
+
+
+@pytest.mark.parametrize("case", ["missing file", "missing column", "malformed row", "unknown label"])
+def test_bad_input_is_one_line_and_exit_code_2(case, trained, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the default run folder, runs/, must not be created by a failed run anyway
+    folder, files = trained
+    argv, expected = _bad_inputs(tmp_path, files, str(folder / "savedmodels" / "tiny"))[case]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"restext: error: {expected}"), captured.err
+    assert not (tmp_path / "runs").exists()
+
+
+def test_bad_input_from_the_shell_has_no_traceback(trained, tmp_path):
+    folder, files = trained
+    argv, expected = _bad_inputs(tmp_path, files, str(folder / "savedmodels" / "tiny"))["unknown label"]
+    result = subprocess.run(
+        [sys.executable, "-m", "keras_restext.cli.main", *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert clean_log(result.stderr).strip().splitlines() == [clean_log(result.stderr).strip()]
+    assert clean_log(result.stderr).startswith(f"restext: error: {expected}")
+    assert "Traceback" not in result.stderr
+
+
+def test_usage_errors_exit_with_2(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train"])  # --train is required
+    assert exit_info.value.code == 2
+    assert main(["train", "--train", "x.tsv", "--preset", "nope"]) == 2
+    assert "Allowed presets" in capsys.readouterr().err
+
+
+def test_a_data_error_raised_inside_tf_data_keeps_its_line():
+    from keras_restext.cli.main import _data_error_line
+
+    message = (
+        "{{function_node __wrapped__IteratorGetNext}} DataError: big.csv:1502: row has 3 field(s); "
+        "expected 2 fields as in the header\nTraceback (most recent call last): ..."
+    )
+    assert _data_error_line(message) == "big.csv:1502: row has 3 field(s); expected 2 fields as in the header"
+    assert _data_error_line("some other TensorFlow failure") is None

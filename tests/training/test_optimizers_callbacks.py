@@ -1,0 +1,105 @@
+import csv
+import json
+import math
+
+import keras
+import numpy as np
+import pytest
+
+from keras_restext.training.callbacks import EpochScalars, best_epoch, finished_epochs, make_callbacks, read_history
+from keras_restext.training.optimizers import make_optimizer, warmup_cosine_schedule
+
+
+def test_schedule_warms_up_linearly_then_decays_by_cosine():
+    schedule = warmup_cosine_schedule(1e-3, total_steps=100, warmup_fraction=0.2)
+    assert float(schedule(0)) == pytest.approx(0.0)
+    assert float(schedule(10)) == pytest.approx(5e-4)
+    assert float(schedule(20)) == pytest.approx(1e-3)
+    # half-way through the decay (step 20 + 80/2) the cosine is at half the peak
+    assert float(schedule(60)) == pytest.approx(5e-4, rel=1e-4)
+    assert float(schedule(100)) == pytest.approx(0.0, abs=1e-9)
+    rates = [float(schedule(s)) for s in range(20, 101)]
+    assert all(a >= b for a, b in zip(rates, rates[1:]))
+
+
+def test_schedule_without_warmup_starts_at_the_peak():
+    assert float(warmup_cosine_schedule(1e-3, 10, warmup_fraction=0.0)(0)) == pytest.approx(1e-3)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"learning_rate": 0.0, "total_steps": 10}, "learning_rate"),
+        ({"learning_rate": 1e-3, "total_steps": 0}, "total_steps"),
+        ({"learning_rate": 1e-3, "total_steps": 10, "warmup_fraction": 1.0}, "warmup_fraction"),
+    ],
+)
+def test_schedule_arguments_are_checked(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        warmup_cosine_schedule(**kwargs)
+
+
+def test_adamw_does_not_decay_biases():
+    optimizer = make_optimizer(1e-2, total_steps=10, weight_decay=0.5, warmup_fraction=0.0)
+    dense = keras.layers.Dense(2)
+    dense.build((None, 3))
+    optimizer.build(dense.trainable_variables)
+    kernel, bias = dense.kernel, dense.bias
+    kernel.assign(np.ones((3, 2), "float32"))
+    bias.assign(np.ones((2,), "float32"))
+    zeros = [np.zeros((3, 2), "float32"), np.zeros((2,), "float32")]
+    optimizer.apply_gradients(zip(zeros, [kernel, bias]))
+    assert np.all(np.asarray(kernel) < 1.0)  # decayed
+    np.testing.assert_allclose(np.asarray(bias), 1.0)  # not decayed
+    assert isinstance(optimizer, keras.optimizers.AdamW)
+
+
+def test_callbacks_and_their_folders(tmp_path):
+    callbacks = make_callbacks(str(tmp_path / "run"), patience=2, tensorboard=True)
+    names = [type(c).__name__ for c in callbacks]
+    assert names[:4] == ["TerminateOnNaN", "EarlyStopping", "ModelCheckpoint", "CSVLogger"]
+    assert names[4] in ("TensorBoard", "EpochScalars")
+    # The backup comes last: an epoch is marked finished after its history row and best weights.
+    assert names[5] == "BackupAndRestore"
+    early = callbacks[1]
+    assert early.restore_best_weights and early.patience == 2
+    assert callbacks[5].backup_dir == str(tmp_path / "run" / "backup")
+
+
+def test_resumed_history_drops_epochs_that_were_not_backed_up(tmp_path):
+    run = tmp_path / "run"
+    (run / "backup").mkdir(parents=True)
+    (run / "backup" / "training_metadata.json").write_text(json.dumps({"epoch": 2, "batch": 0}))
+    (run / "best.weights.h5").write_bytes(b"")
+    with open(run / "history.csv", "w", newline="") as f:
+        rows = [["epoch", "loss", "val_accuracy"], [0, 0.9, 0.6], [1, 0.7, 0.8], [2, 0.6, 0.9]]
+        csv.writer(f).writerows(rows)
+    assert finished_epochs(str(run)) == 2
+    callbacks = make_callbacks(str(run), tensorboard=False)
+    assert read_history(str(run)) == {"epoch": [0.0, 1.0], "loss": [0.9, 0.7], "val_accuracy": [0.6, 0.8]}
+    # The best-weights checkpoint continues from the best epoch before the kill.
+    checkpoint = next(c for c in callbacks if isinstance(c, keras.callbacks.ModelCheckpoint))
+    assert checkpoint.best == 0.8
+
+
+def test_best_epoch():
+    history = {"epoch": [0, 1, 2, 3], "val_accuracy": [0.7, 0.9, 0.9, 0.8], "val_loss": [0.6, 0.5, 0.4, 0.45]}
+    assert best_epoch(history, "val_accuracy") == 1  # the first of equals, like EarlyStopping
+    assert best_epoch(history, "val_loss") == 2
+    assert best_epoch(history, "val_auc") is None
+
+
+def test_a_fresh_run_starts_a_new_history(tmp_path):
+    (tmp_path / "history.csv").write_text("epoch,loss\n0,0.5\n")
+    (tmp_path / "best.weights.h5").write_bytes(b"")
+    make_callbacks(str(tmp_path), tensorboard=False)
+    assert finished_epochs(str(tmp_path)) == 0
+    assert not (tmp_path / "history.csv").exists() and not (tmp_path / "best.weights.h5").exists()
+
+
+def test_epoch_scalars_write_tensorboard_events(tmp_path):
+    callback = EpochScalars(str(tmp_path))
+    callback.on_epoch_end(0, {"loss": 0.5, "val_loss": 0.6, "accuracy": math.inf})
+    callback.on_train_end()
+    assert list((tmp_path / "train").glob("events.out.tfevents.*"))
+    assert list((tmp_path / "validation").glob("events.out.tfevents.*"))

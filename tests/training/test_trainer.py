@@ -1,0 +1,147 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_restext.data import DataError
+from keras_restext.training import TrainConfig, train
+from tests.training.helpers import clean_log, write_csv, write_tsv
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def small_files(tmp_path):
+    return {
+        "train": write_tsv(tmp_path / "train.tsv", 300, seed=0),
+        "validation": write_tsv(tmp_path / "dev.tsv", 60, seed=1),
+        "test": write_tsv(tmp_path / "test.tsv", 60, seed=2),
+    }
+
+
+def test_train_evaluates_and_exports(tmp_path, small_files):
+    result = train(
+        train=str(small_files["train"]),
+        validation=str(small_files["validation"]),
+        test=str(small_files["test"]),
+        preset="restext_small",
+        epochs=2,
+        output=str(tmp_path / "run"),
+        export=str(tmp_path / "savedmodels" / "synthetic"),
+        verbose=0,
+        log=None,
+    )
+    assert result.labels.names == ["negative", "positive"]
+    assert set(result.metrics) == {"validation", "test"}
+    assert result.metrics["test"]["examples"] == 60
+    assert result.metrics["test"]["accuracy"] > 0.8  # the cue words are easy
+    assert result.epochs_run == 2 and result.initial_epoch == 0 and result.best_epoch in (1, 2)
+    assert result.export_path == str(tmp_path / "savedmodels" / "synthetic" / "1")
+    assert not (tmp_path / "run" / "backup").exists()  # removed once fit completed
+    assert (tmp_path / "run" / "history.csv").is_file()
+    assert list((tmp_path / "run" / "logs").rglob("events.out.tfevents.*"))
+
+    # The SavedModel computes what the in-memory model computes, on raw strings.
+    texts = ["great superb film", "", "dull " * 20000, "word1 word2 boring"]
+    expected = result.serving_model(tf.constant(texts))["probabilities"].numpy()
+    loaded = tf.saved_model.load(result.export_path).signatures["serving_default"]
+    outputs = loaded(text=tf.constant(texts))
+    np.testing.assert_allclose(outputs["probabilities"].numpy(), expected, atol=1e-5)
+    assert outputs["label"].numpy().tolist()[0] == b"positive"
+    metrics = json.loads(Path(result.export_path, "metrics.json").read_text())
+    assert metrics["test"]["accuracy"] == pytest.approx(result.metrics["test"]["accuracy"])
+    assert len(metrics["history"]["loss"]) == 2
+
+
+def test_without_validation_a_stratified_share_is_held_out(tmp_path):
+    result = train(
+        TrainConfig(train=str(write_csv(tmp_path / "train.csv", 200)), preset="restext_small", epochs=1, verbose=0),
+        output=str(tmp_path / "run"),
+        log=None,
+    )
+    assert result.metrics["validation"]["examples"] == 20
+    assert (tmp_path / "run" / "model.keras").is_file()  # no --export: the model is still saved
+
+
+def test_unseen_test_label_is_reported_before_training(tmp_path, small_files):
+    test = tmp_path / "test.tsv"
+    test.write_text("sentence\tlabel\nfine\tpositive\nodd\tsurprised\n")
+    with pytest.raises(DataError) as info:
+        train(train=str(small_files["train"]), test=str(test), preset="restext_small", output=str(tmp_path), log=None)
+    assert info.value.path == str(test) and info.value.line == 3
+
+
+def test_bad_settings_are_explained(small_files):
+    with pytest.raises(ValueError, match="Allowed presets"):
+        TrainConfig(train=str(small_files["train"]), preset="nope").resolved()
+    with pytest.raises(ValueError, match="`epochs` must be an int >= 1"):
+        TrainConfig(train=str(small_files["train"]), epochs=0).resolved()
+
+
+def test_a_backup_of_another_run_is_not_resumed(tmp_path, small_files):
+    run = tmp_path / "run"
+    (run / "backup").mkdir(parents=True)
+    (run / "backup" / "training_metadata.json").write_text('{"epoch": 1, "batch": 0}')
+    (run / "run.json").write_text('{"train": "something else"}')
+    with pytest.raises(ValueError, match="holds the backup of a different run"):
+        train(train=str(small_files["train"]), preset="restext_small", output=str(run), verbose=0, log=None)
+
+
+@pytest.mark.slow
+def test_a_killed_run_resumes_after_its_last_finished_epoch(tmp_path):
+    # Epochs of a few seconds, so that the kill lands after epoch 1 and well before the last one.
+    train_file = write_tsv(tmp_path / "train.tsv", 2000, seed=0, words=50)
+    dev_file = write_tsv(tmp_path / "dev.tsv", 100, seed=1, words=50)
+    output = tmp_path / "run"
+    command = [
+        sys.executable, "-m", "keras_restext.cli.main", "train",
+        "--train", str(train_file), "--validation", str(dev_file),
+        "--preset", "restext_small", "--epochs", "3", "--patience", "3",
+        "--output", str(output), "--verbose", "2",
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    metadata = output / "backup" / "training_metadata.json"
+
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True}
+    first = subprocess.Popen(command, cwd=tmp_path, env=env, **pipes)
+    deadline = time.time() + 120
+    while not metadata.exists() and first.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    first.send_signal(signal.SIGKILL)  # as hard as a preempted machine: no clean-up runs
+    first_log = clean_log(first.communicate(timeout=30)[0])
+    assert first.returncode == -signal.SIGKILL, first_log
+    finished = json.loads(metadata.read_text())["epoch"]
+    assert 1 <= finished < 3, first_log
+    assert "Epoch 1/3" in first_log
+
+    second = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)
+    log = clean_log(second.stdout + second.stderr)
+    assert second.returncode == 0, log
+    assert f"resuming from the backup in {output / 'backup'} after epoch {finished}" in log
+    assert "Epoch 1/3" not in log  # it did not start over
+    assert f"Epoch {finished + 1}/3" in log and "Epoch 3/3" in log
+    assert not (output / "backup").exists()  # fit completed: the backup is gone
+    history = (output / "history.csv").read_text().splitlines()
+    assert [row.split(",")[0] for row in history[1:]] == ["0", "1", "2"]  # one row per epoch, across both runs
+
+
+def test_in_memory_data(tmp_path):
+    from tests.training.helpers import texts_and_labels
+
+    train_pair, test_pair = texts_and_labels(200, seed=0), texts_and_labels(40, seed=1)
+    result = train(
+        train=train_pair, test=test_pair, preset="restext_small", epochs=1, learning_rate=1e-2, verbose=0,
+        output=str(tmp_path / "run"), export=str(tmp_path / "export"), log=None, tensorboard=False,
+    )  # fmt: skip
+    assert result.metrics["test"]["examples"] == 40
+    card = Path(result.export_path, "model_card.md").read_text()
+    assert "- train: in-memory data (180 examples)" in card and "word" not in card.split("## Model")[0]
+    run = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert run["train"].startswith("sha256:")
