@@ -4,9 +4,9 @@
     model = keras_restext.build_resnet_classifier(num_classes=2, vocab_size=30000, preset="restext_base")
 """
 
-import os
+from keras_restext.quiet_import import import_tensorflow_quietly
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out of user output
+import_tensorflow_quietly()  # TensorFlow's C++ start-up lines would bury the output of `restext`
 
 from keras_restext.layers import (  # noqa: E402
     DropPath,

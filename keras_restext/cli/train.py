@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 
 from keras_restext.cli.common import DATA_HELP, add_data_options, positive_float, positive_int, read_options
+from keras_restext.cli.tasks import TASKS_EXAMPLE, add_task_options, parse_tasks, run_multitask, training_options
+
+STRATEGIES = ("auto", "default", "mirrored", "multiworker", "tpu")  # keras_restext.training.distribute
 
 DESCRIPTION = """\
 Trains a classifier on labelled text: a Keras progress bar per epoch, validation metrics each epoch,
@@ -25,13 +28,14 @@ def add_parser(subparsers) -> None:
         "train",
         help="train, evaluate and export a classifier",
         description=DESCRIPTION,
-        epilog=EXAMPLE,
+        epilog=EXAMPLE + TASKS_EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--train", required=True, metavar="PATH", help=f"training data: {DATA_HELP}")
+    parser.add_argument("--train", metavar="PATH", help=f"training data: {DATA_HELP} (not with --task)")
     parser.add_argument("--validation", metavar="PATH", help="validation data (default: 10%% of --train, stratified)")
     parser.add_argument("--test", metavar="PATH", help="test data, evaluated once at the end")
     add_data_options(parser)
+    add_task_options(parser)
     group = parser.add_argument_group("model and training (defaults from the preset)")
     option = group.add_argument
     option("--preset", default="restext_base", metavar="NAME", help="see `restext presets` (default restext_base)")
@@ -41,6 +45,16 @@ def add_parser(subparsers) -> None:
     option("--max-length", type=positive_int, metavar="N", help="the longest input, in tokens or characters")
     option("--patience", type=positive_int, metavar="N", help="epochs without improvement before stopping early")
     option("--seed", type=int, default=0, metavar="N", help="seeds weights, shuffles, validation split (default 0)")
+    group = parser.add_argument_group("devices (see docs/scaling.md)")
+    option = group.add_argument
+    option("--strategy", choices=STRATEGIES, default="auto",
+           help="auto: a TPU if one is found, all GPUs if several, else one device (default auto)")
+    option("--tpu", metavar="NAME", help="the TPU name or address, for --strategy tpu/auto")
+    option("--mixed-precision", choices=("bfloat16", "float16"),
+           help="compute in bfloat16 (TPU, recent GPUs) or float16 (older GPUs); the softmax stays float32")
+    option("--static-shapes", action="store_true",
+           help="pad batches to exactly --max-length, drop the last partial batch, compile with XLA (TPU)")
+    option("--jit-compile", action="store_true", help="compile the training steps with XLA")
     group = parser.add_argument_group("output")
     option = group.add_argument
     option("--output", metavar="DIR", help="the run folder: backup, TensorBoard logs, history (default runs/<NAME>)")
@@ -51,8 +65,10 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from keras_restext.training import TrainConfig, train
+    from keras_restext.training.distribute import get_strategy
 
     options = read_options(args)
+    tasks = parse_tasks(args)  # several tasks (--task, --label-column TASK=COLUMN), else None
     config = TrainConfig(
         train=args.train,
         validation=args.validation,
@@ -71,8 +87,14 @@ def run(args: argparse.Namespace) -> int:
         output=args.output,
         export=args.export,
         verbose=args.verbose,
+        mixed_precision=args.mixed_precision,
+        static_shapes=args.static_shapes,
+        jit_compile=args.jit_compile,
+        **training_options(args),  # --progressive, --freeze-grown, --embeddings, --embeddings-mode
     )
-    result = train(config)
+    if tasks:
+        return run_multitask(config, tasks, get_strategy(args.strategy, tpu=args.tpu))
+    result = train(config, strategy=get_strategy(args.strategy, tpu=args.tpu))
     summary = ", ".join(
         f"{split} accuracy {report['accuracy']:.4f} (macro-F1 {report['macro_f1']:.4f})"
         for split, report in result.metrics.items()

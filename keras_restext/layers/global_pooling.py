@@ -13,9 +13,11 @@ POOLING_MODES = ("max", "avg", "max_avg")
 
 def masked_max(x, mask):
     """Max over the time axis of the valid steps; zero for a sequence with none (an empty text)."""
+    lowest = most_negative(x.dtype)
+    # `initial` also lets an empty batch through (Keras refuses the max of an empty tensor).
     if mask is None:
-        return ops.max(x, axis=1)
-    pooled = ops.max(fill_masked_steps(x, mask, most_negative(x.dtype)), axis=1)
+        return ops.max(x, axis=1, initial=lowest)
+    pooled = ops.max(fill_masked_steps(x, mask, lowest), axis=1, initial=lowest)
     has_steps = ops.any(mask, axis=1, keepdims=True)
     return ops.where(has_steps, pooled, ops.zeros_like(pooled))
 

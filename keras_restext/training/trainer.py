@@ -44,16 +44,27 @@ from keras_restext.training.callbacks import (
     read_history,
     restore_best_weights,
 )
+from keras_restext.training.distribute import (
+    is_chief,
+    patch_for_multiworker,
+    remove_worker_dir,
+    scaled_learning_rate,
+    with_shard_policy,
+    write_dir,
+)
 from keras_restext.training.metrics import classification_report, format_report
 from keras_restext.training.optimizers import make_optimizer
+from keras_restext.training.warmstart import apply_embeddings, prepare_embeddings, pretrain_stages
 
 RUN_FILE = "run.json"
+MIXED_PRECISION = (None, "bfloat16", "float16")
 TRAINING_KEYS = (
     "epochs", "batch_size", "learning_rate", "weight_decay", "warmup_fraction", "label_smoothing", "patience"
 )  # fmt: skip
 # The settings that must not change between a killed run and its resumption (with the resolved config).
 RUN_KEYS = (
-    "train", "validation", "format", "text_column", "label_column", "header", "preset", "seed", "validation_fraction"
+    "train", "validation", "format", "text_column", "label_column", "header", "preset", "seed", "validation_fraction",
+    "progressive", "freeze_grown", "embeddings", "embeddings_trainable",
 )  # fmt: skip
 
 
@@ -86,6 +97,19 @@ class TrainConfig:
         cache: keep the examples in memory after the first epoch (a file is read once).
         bucket: batch texts of similar length together (less padding, faster epochs).
         tensorboard: write TensorBoard logs under `output/logs`.
+        mixed_precision: None (float32), "bfloat16" or "float16": the compute dtype of the
+            classifier; its output softmax stays float32 (float16 adds loss scaling).
+        static_shapes: pad every training and validation batch to exactly `max_length` and drop the
+            last partial batch (one XLA program, as TPUs need); compiles the steps with XLA.
+        jit_compile: compile the training steps with XLA (implied by `static_shapes`).
+        progressive: staged training: the first `S - 1` stages of the network are grown and trained
+            first, `max(1, epochs // S)` epochs each, then the full network starts from their
+            weights (`keras_restext.training.progressive` states the schedule).
+        freeze_grown: with `progressive`, keep the layers carried over from a smaller network frozen.
+        embeddings: a word2vec / GloVe / fastText `.vec` text file of pretrained word vectors for the
+            word vocabulary (words it lacks are random-initialised); `embedding_dim` is taken from it.
+        embeddings_trainable: fine-tune the vectors ("non-static", True) or keep them frozen
+            ("static", False).
     """
 
     train: Any
@@ -115,6 +139,13 @@ class TrainConfig:
     bucket: bool = True
     verbose: int | str = "auto"
     tensorboard: bool = True
+    mixed_precision: str | None = None
+    static_shapes: bool = False
+    jit_compile: bool = False
+    progressive: bool = False
+    freeze_grown: bool = False
+    embeddings: str | None = None
+    embeddings_trainable: bool = True
 
     def resolved(self) -> dict:
         """The preset merged with the overrides: `{"tokenizer": ..., "model": ..., "training": ...}`."""
@@ -131,6 +162,7 @@ class TrainConfig:
         if self.max_length is not None:
             config["tokenizer"]["max_length"] = self.max_length
         config["model"].update(self.model_overrides)
+        config["training"]["mixed_precision"] = self.mixed_precision
         _check_training(config["training"])
         return config
 
@@ -149,6 +181,10 @@ def _check_training(training: dict) -> None:
             raise ValueError(f"`{key}` must be an int >= 1. Received: {key}={training[key]!r}")
     if not training["learning_rate"] > 0:
         raise ValueError(f"`learning_rate` must be > 0. Received: learning_rate={training['learning_rate']!r}")
+    if training.get("mixed_precision") not in MIXED_PRECISION:
+        raise ValueError(
+            f"`mixed_precision` must be one of {MIXED_PRECISION}. Received: mixed_precision={training['mixed_precision']!r}"
+        )
     if not 0 <= training["label_smoothing"] < 1:
         raise ValueError(
             f"`label_smoothing` must be in [0, 1). Received: label_smoothing={training['label_smoothing']!r}"
@@ -275,22 +311,41 @@ def _read_data(config: TrainConfig):
     return train_data, validation_data, test_data, labels
 
 
-def _compiled_classifier(config: TrainConfig, resolved: dict, num_classes: int, vocab_size: int, total_steps: int):
-    """The preset's classifier, compiled: AdamW + warm-up/cosine, label-smoothed cross-entropy."""
+def _compiled_classifier(
+    config: TrainConfig,
+    resolved: dict,
+    num_classes: int,
+    vocab_size: int,
+    total_steps: int,
+    strategy: tf.distribute.Strategy,
+):
+    """The preset's classifier, compiled: AdamW + warm-up/cosine, label-smoothed cross-entropy.
+
+    Call it under `strategy.scope()`. The learning rate is scaled linearly with the replicas.
+    """
     training = resolved["training"]
-    classifier = build_resnet_classifier(
-        num_classes=num_classes, vocab_size=vocab_size, preset=config.preset, **config.model_overrides
-    )
+    previous_policy = keras.config.dtype_policy()
+    if training["mixed_precision"]:
+        # Layers take the policy when they are created; the output layer stays float32.
+        keras.config.set_dtype_policy(f"mixed_{training['mixed_precision']}")
+    try:
+        classifier = build_resnet_classifier(
+            num_classes=num_classes, vocab_size=vocab_size, preset=config.preset, **config.model_overrides
+        )
+    finally:
+        keras.config.set_dtype_policy(previous_policy)
     classifier.compile(
         optimizer=make_optimizer(
-            training["learning_rate"],
+            scaled_learning_rate(training["learning_rate"], strategy),
             total_steps,
             weight_decay=training["weight_decay"],
             warmup_fraction=training["warmup_fraction"],
         ),
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=training["label_smoothing"]),
         metrics=["accuracy"],
+        jit_compile=config.jit_compile or config.static_shapes,
     )
+    patch_for_multiworker(classifier)
     return classifier
 
 
@@ -318,8 +373,11 @@ def train(
 
     Args:
         config: a `TrainConfig`; or leave it None and pass its fields as keyword arguments.
-        strategy: a `tf.distribute.Strategy` (default: the current/default strategy). The global
-            batch is the per-replica `batch_size` × `strategy.num_replicas_in_sync`.
+        strategy: a `tf.distribute.Strategy` (default: the current/default strategy; see
+            `keras_restext.training.distribute.get_strategy`). The global batch is the per-replica
+            `batch_size` × `strategy.num_replicas_in_sync`, and the learning rate is scaled by the
+            same factor (the linear scaling rule). In multi-worker training only the chief writes
+            the run folder and the export.
         callbacks: extra Keras callbacks for `fit`.
         log: prints progress lines (data sizes, resumption, metrics, export path); None is silent.
         **options: `TrainConfig` fields, when `config` is None (or overriding its fields).
@@ -344,13 +402,15 @@ def train(
     say = log or (lambda message: None)
     resolved = config.resolved()
     training = resolved["training"]
-    output_dir = config.output_dir()
+    # In multi-worker training only the chief writes the run folder; the others write a temporary one.
+    output_dir = write_dir(config.output_dir(), strategy)
     fingerprint = _fingerprint(config, resolved)
     initial_epoch = _check_resumable(output_dir, fingerprint)  # before the slow steps: fail fast
     keras.utils.set_random_seed(config.seed)
 
     train_data, validation_data, test_data, labels = _read_data(config)
     tokenizer = make_tokenizer(**resolved["tokenizer"]).adapt(train_data)
+    config, vectors = prepare_embeddings(config, resolved, tokenizer, say)  # --embeddings: embedding_dim from the file
     splits = {"train": train_data, "validation": validation_data, "test": test_data}
     sizes = {name: count_examples(data) for name, data in splits.items() if data is not None}
     say(
@@ -360,21 +420,39 @@ def train(
 
     # batch_size is per replica: every replica sees the same batch as on one device.
     global_batch = training["batch_size"] * strategy.num_replicas_in_sync
+    # Static shapes (TPU/XLA) for what fit consumes; metrics always see every example.
+    static = {"train": config.static_shapes, "validation": config.static_shapes, "test": False}
     pipelines = {
-        name: build_pipeline(
+        name: with_shard_policy(build_pipeline(
             data, tokenizer, labels, batch_size=global_batch, shuffle=name == "train", seed=config.seed,
-            bucket=config.bucket, cache=config.cache and name != "test",
-        )
+            bucket=config.bucket and not static[name], static_shapes=static[name],
+            cache=config.cache and name != "test",
+        ))
         for name, data in splits.items()
         if data is not None
     }  # fmt: skip
     total_steps = max(1, -(-sizes["train"] // global_batch)) * training["epochs"]
     with strategy.scope():
-        classifier = _compiled_classifier(config, resolved, len(labels), tokenizer.vocabulary_size(), total_steps)
+        classifier = _compiled_classifier(
+            config, resolved, len(labels), tokenizer.vocabulary_size(), total_steps, strategy
+        )
+        apply_embeddings(classifier, vectors, config.embeddings_trainable)
 
     _write_run_file(output_dir, fingerprint)  # the output folder is created once the data has been read
     if initial_epoch:
         say(f"restext: resuming from the backup in {os.path.join(output_dir, BACKUP_DIR)} after epoch {initial_epoch}")
+    elif config.progressive:  # grow and train the first S - 1 stages (a resumed run's backup already has them)
+        pretrain_stages(
+            classifier,
+            build=lambda overrides, steps: _compiled_classifier(
+                dataclasses.replace(config, model_overrides={**config.model_overrides, **overrides}),
+                resolved, len(labels), tokenizer.vocabulary_size(), steps, strategy,
+            ),
+            train_data=pipelines["train"], validation_data=pipelines["validation"], model_config=resolved["model"],
+            epochs=training["epochs"], steps_per_epoch=total_steps // training["epochs"], freeze=config.freeze_grown,
+            vectors=vectors, embeddings_trainable=config.embeddings_trainable, strategy=strategy,
+            verbose=config.verbose, log=say,
+        )  # fmt: skip
     fit_callbacks = make_callbacks(
         output_dir,
         patience=training["patience"],
@@ -409,7 +487,10 @@ def train(
     metrics = {}
     for name in ("validation", "test"):
         if name in pipelines:
-            metrics[name] = classification_report(*predict_classes(classifier, pipelines[name]), labels.names)
+            pipeline = pipelines[name]
+            if static[name]:  # drop_remainder left examples out: evaluate them all
+                pipeline = build_pipeline(splits[name], tokenizer, labels, batch_size=global_batch)
+            metrics[name] = classification_report(*predict_classes(classifier, pipeline), labels.names)
             say(format_report(metrics[name], title=f"restext: {name} metrics (best epoch {best})"))
 
     serving_model = build_serving_model(tokenizer, inference_copy(classifier), labels.names)
@@ -428,7 +509,9 @@ def train(
         best_epoch=best,
         wall_time=time.time() - start,
     )
-    if config.export:
+    if not is_chief(strategy):
+        remove_worker_dir(config.output_dir(), strategy)  # only the chief writes the export
+    elif config.export:
         result.export_path = write_export(
             config.export,
             serving_model,
@@ -442,6 +525,8 @@ def train(
                 "best epoch": best,
                 "global batch size": global_batch,
                 "replicas": strategy.num_replicas_in_sync,
+                "peak learning rate": scaled_learning_rate(training["learning_rate"], strategy),
+                "mixed precision": training["mixed_precision"] or "float32",
                 "seed": config.seed,
                 "training time (s)": round(result.wall_time, 1),
             },

@@ -27,6 +27,15 @@ def test_global_pooling_of_a_fully_padded_row_is_zero():
     np.testing.assert_array_equal(np.asarray(out), np.zeros((1, 4)))
 
 
+@pytest.mark.parametrize("mode", ["max", "avg", "max_avg"])
+def test_global_pooling_of_an_empty_batch_is_empty(mode):
+    pool = MaskedGlobalPooling1D(mode)
+    x = np.zeros((0, 3, 2), "float32")
+    width = 4 if mode == "max_avg" else 2
+    assert pool(x).shape == (0, width)
+    assert pool(x, mask=np.zeros((0, 3), bool)).shape == (0, width)
+
+
 def test_global_pooling_rejects_unknown_mode():
     with pytest.raises(ValueError, match=r"`mode` must be one of .* Received: mode='sum'"):
         MaskedGlobalPooling1D("sum")

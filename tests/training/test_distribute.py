@@ -74,14 +74,20 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_multiworker_on_loopback_ends_with_equal_weights_and_chief_only_writes(tmp_path):
+def test_multiworker_training_on_loopback_agrees_and_only_the_chief_writes(tmp_path):
+    from tests.training.helpers import write_tsv
+
+    data = tmp_path / "data"
+    data.mkdir()
+    write_tsv(data / "train.tsv", 160, seed=0)
+    write_tsv(data / "dev.tsv", 40, seed=1)
     workers = [f"127.0.0.1:{_free_port()}" for _ in range(2)]
     processes = []
     for index in range(2):
         tf_config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
         processes.append(
             subprocess.Popen(
-                [sys.executable, str(SCRIPTS / "multiworker_worker.py"), str(tmp_path)],
+                [sys.executable, str(SCRIPTS / "multiworker_train.py"), str(data), str(tmp_path / "out")],
                 cwd=REPO,
                 env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TF_CONFIG": json.dumps(tf_config)},
                 stdout=subprocess.PIPE,
@@ -91,14 +97,17 @@ def test_multiworker_on_loopback_ends_with_equal_weights_and_chief_only_writes(t
         )
     reports = []
     for process in processes:
-        out, err = process.communicate(timeout=180)
-        assert process.returncode == 0, err[-3000:]
-        reports.append(json.loads(out.strip().splitlines()[-1]))
-    assert [r["chief"] for r in reports] == [True, False]
-    assert all(r["replicas"] == 2 for r in reports)
-    assert reports[0]["weights"] == reports[1]["weights"]
-    # The chief's final checkpoint is there; the other worker's temporary folders are gone.
-    assert reports[0]["final_dir"] == str(tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["final.keras"]  # the backup is gone after training
-    assert reports[1]["final_dir"] != str(tmp_path)
-    assert not Path(reports[1]["final_dir"]).exists() and not Path(reports[1]["backup_dir"]).exists()
+        out, err = process.communicate(timeout=240)
+        lines = [line for line in out.splitlines() if line.startswith("{")]
+        assert lines, err[-8000:]
+        reports.append(json.loads(lines[-1]))
+    chief, worker = reports
+    assert (chief["chief"], worker["chief"]) == (True, False)
+    assert chief["replicas"] == worker["replicas"] == 2
+    assert chief["weights"] == worker["weights"]  # synchronous training: the same model on both
+    # Only the chief wrote the run folder and the export; the worker's temporary folder is gone.
+    assert chief["export_path"] == str(tmp_path / "out" / "export" / "1")
+    assert Path(chief["export_path"], "saved_model.pb").is_file()
+    assert worker["export_path"] is None
+    assert worker["output_dir"] != chief["output_dir"] and not Path(worker["output_dir"]).exists()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["export", "run"]
