@@ -1,0 +1,270 @@
+"""Issue #7: multi-task vs single-task, and progressive vs ordinary training, with `restext_base`.
+
+    python -m benchmarks.issue7            # all jobs, one after the other (about 20 min on 2 CPU cores)
+    python -m benchmarks.issue7 --quick    # smoke test: 600 training examples, 1 epoch, writes to /tmp
+
+Jobs (each in a fresh Python process, as `benchmarks.jobs` does, so that one model's TensorFlow state
+and memory do not leak into the next):
+
+- `single`: `keras_restext.training.train` on one set (MR, TREC, SST-2): the ordinary recipe;
+- `multitask`: `keras_restext.training.train_multitask` on MR (task "sentiment") + TREC (task
+  "question"): one shared trunk, two heads, each example carrying only its own set's label;
+- `progressive`, `progressive_freeze`: `train(progressive=True[, freeze_grown=True])` on MR and SST-2.
+
+Everything else is the preset's recipe, untouched and identical across the arms: `restext_base`,
+10 epochs at most with early stopping (patience 3) on a stratified 10% of each training set (the
+same held-out examples in the single-task and multi-task runs), seed 0, the test sets never seen
+before the end. Accuracy is the best epoch's model on the test set, computed by `train` itself.
+`train_seconds` runs from the call of `train` to the end of the main `fit` (data reading, tokenizer,
+the earlier stages of a progressive run, training; not the evaluation and saving).
+
+Writes `benchmarks/results/issue7.json` and `docs/issue7_results.md`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.datasets import load_benchmark, subsample
+from benchmarks.measure import peak_rss_mb
+from benchmarks.run import machine, software
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+RESULTS = REPO_ROOT / "benchmarks" / "results" / "issue7.json"
+REPORT = REPO_ROOT / "docs" / "issue7_results.md"
+PRESET = "restext_base"
+TASK_NAMES = {"mr": "sentiment", "trec": "question", "sst2": "sentiment"}
+
+JOBS: list[dict] = [
+    {"kind": "single", "datasets": ["mr"]},
+    {"kind": "single", "datasets": ["trec"]},
+    {"kind": "multitask", "datasets": ["mr", "trec"]},
+    {"kind": "single", "datasets": ["sst2"]},
+    {"kind": "progressive", "datasets": ["mr"]},
+    {"kind": "progressive", "datasets": ["sst2"]},
+    {"kind": "progressive_freeze", "datasets": ["mr"]},
+    {"kind": "progressive_freeze", "datasets": ["sst2"]},
+]
+
+
+def _data(name: str, job: dict):
+    train_x, train_y, test_x, test_y = load_benchmark(name)
+    train_x, train_y = subsample(train_x, train_y, job.get("max_train"))
+    return (train_x, train_y), (test_x, test_y)
+
+
+def execute(job: dict) -> dict:
+    """Runs one job in this process; returns its measurements."""
+    import keras  # noqa: PLC0415
+
+    from benchmarks.ours import _TrainingEnd  # noqa: PLC0415
+    from keras_restext import count_params  # noqa: PLC0415
+    from keras_restext.training import TaskData, train, train_multitask  # noqa: PLC0415
+
+    keras.utils.clear_session()
+    overrides = {"epochs": job["epochs"]} if job.get("epochs") else {}
+    common = {"preset": PRESET, "seed": job.get("seed", 0), "verbose": 2, "tensorboard": False, **overrides}
+    end = _TrainingEnd()
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        if job["kind"] == "multitask":
+            tasks = {}
+            for name in job["datasets"]:
+                train_data, test_data = _data(name, job)
+                tasks[TASK_NAMES[name]] = TaskData(train=train_data, test=test_data)
+            result = train_multitask(tasks, output=str(Path(tmp) / "run"), callbacks=[end], **common)
+            accuracy = {
+                name: result.metrics["test"][TASK_NAMES[name]]["accuracy"] for name in job["datasets"]
+            }
+            best_val = max(result.history.get("val_mean_task_accuracy", [float("nan")]))
+        else:
+            (name,) = job["datasets"]
+            train_data, test_data = _data(name, job)
+            result = train(
+                train=train_data, test=test_data, output=str(Path(tmp) / "run"), callbacks=[end],
+                progressive=job["kind"].startswith("progressive"), freeze_grown=job["kind"] == "progressive_freeze",
+                **common,
+            )  # fmt: skip
+            accuracy = {name: result.metrics["test"]["accuracy"]}
+            best_val = max(result.history.get("val_accuracy", [float("nan")]))
+        call_seconds = time.perf_counter() - start
+    return {
+        **job,
+        "accuracy": accuracy,
+        "train_seconds": end.time - start,
+        "train_call_seconds": call_seconds,
+        "epochs_run": result.epochs_run,
+        "best_epoch": result.best_epoch,
+        "best_val": float(best_val),
+        "params": count_params(result.classifier),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def run_job(job: dict, log_path: Path) -> dict:
+    """Runs `job` in a fresh `python -m benchmarks.issue7 --job ...` process, its output to `log_path`."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    result_path = log_path.with_suffix(".result.json")
+    result_path.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "benchmarks.issue7", "--job", json.dumps(job), str(result_path)]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(REPO_ROOT)}
+    start = time.perf_counter()
+    with open(log_path, "w") as log:
+        code = subprocess.run(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, env=env).returncode
+    if code == 0 and result_path.exists():
+        result = json.loads(result_path.read_text())
+        result_path.unlink()
+    else:
+        tail = log_path.read_text(errors="replace").strip().splitlines()[-3:]
+        result = {**job, "error": f"exit code {code}: {' | '.join(tail)}"}
+    result["job_seconds"] = time.perf_counter() - start
+    return result
+
+
+def _find(runs: list[dict], kind: str, datasets: list[str]) -> dict | None:
+    return next((r for r in runs if r["kind"] == kind and r["datasets"] == datasets and "error" not in r), None)
+
+
+def _pct(run: dict | None, name: str) -> str:
+    return "—" if run is None else f"{100 * run['accuracy'][name]:.1f}"
+
+
+def _secs(run: dict | None) -> str:
+    return "—" if run is None else f"{run['train_seconds']:.0f}"
+
+
+def _delta(a: dict | None, b: dict | None, name: str) -> str:
+    if a is None or b is None:
+        return "—"
+    return f"{100 * (a['accuracy'][name] - b['accuracy'][name]):+.1f}"
+
+
+def render(data: dict) -> str:
+    runs = data["runs"]
+    meta = data["meta"]
+    lines = [
+        "# Issue #7 results: multi-task and progressive training",
+        "",
+        f"Generated by `{meta['command']}` on {meta['date']}.",
+        "",
+        f"- machine: {meta['machine']} (shared, so timings are noisy: treat differences under ~10% as noise)",
+        f"- software: {meta['software']}",
+        f"- preset `{PRESET}`, its own recipe (AdamW, warm-up + cosine, label smoothing 0.1, "
+        f"{meta['epochs']}, early stopping with patience 3 on a stratified 10% of the training set), "
+        f"seed {meta['seed']}, **one seed per row**: differences of about 1 point are within seed noise.",
+        "- accuracy: the best epoch's model on the test set; time: `train` call to the end of the main `fit` "
+        "(reading, tokenizer, the earlier stages of a progressive run, training), seconds.",
+        "",
+    ]
+    if meta.get("quick"):
+        lines += ["**Smoke test (`--quick`): subsets and 1 epoch; the numbers mean nothing.**", ""]
+    mr, trec = _find(runs, "single", ["mr"]), _find(runs, "single", ["trec"])
+    multi = _find(runs, "multitask", ["mr", "trec"])
+    lines += [
+        "## Multi-task (MR sentiment + TREC question type, one model) vs one model per task",
+        "",
+        "| test accuracy | single-task | multi-task | difference |",
+        "|---|---:|---:|---:|",
+        f"| MR | {_pct(mr, 'mr')} | {_pct(multi, 'mr')} | {_delta(multi, mr, 'mr')} |",
+        f"| TREC | {_pct(trec, 'trec')} | {_pct(multi, 'trec')} | {_delta(multi, trec, 'trec')} |",
+        "",
+    ]
+    if mr and trec and multi:
+        lines += [
+            f"Training time: {mr['train_seconds']:.0f} s (MR) + {trec['train_seconds']:.0f} s (TREC) = "
+            f"{mr['train_seconds'] + trec['train_seconds']:.0f} s for two single-task models, "
+            f"{multi['train_seconds']:.0f} s for the multi-task one ({multi['epochs_run']} epochs over both sets, "
+            f"best epoch {multi['best_epoch']}); parameters {mr['params']:,} + {trec['params']:,} vs "
+            f"{multi['params']:,}.",
+            "",
+        ]
+    lines += [
+        "## Progressive (staged) vs ordinary training",
+        "",
+        "Progressive: stage 1 alone for max(1, E // 3) epochs, then stages 1-2, then the full 3-stage network "
+        "for E epochs from the grown weights (`docs/progressive.md`); *+ freeze*: the carried-over stages stay "
+        "frozen.",
+        "",
+        "| set | arm | test accuracy | vs ordinary | train time (s) | main-fit epochs (best) |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for name in ("mr", "sst2"):
+        base = _find(runs, "single", [name])
+        for kind, arm in (("single", "ordinary"), ("progressive", "progressive"),
+                          ("progressive_freeze", "progressive + freeze")):  # fmt: skip
+            run = _find(runs, kind, [name])
+            delta = "" if kind == "single" else _delta(run, base, name)
+            epochs = "—" if run is None else f"{run['epochs_run']} ({run['best_epoch']})"
+            lines.append(f"| {name.upper()} | {arm} | {_pct(run, name)} | {delta} | {_secs(run)} | {epochs} |")
+    lines.append("")
+    failed = [r for r in runs if "error" in r]
+    if failed:
+        lines += ["## Failed jobs", ""] + [f"- {r['kind']} {'+'.join(r['datasets'])}: {r['error']}" for r in failed]
+        lines.append("")
+    lines += ["## All runs", "", "```json", json.dumps(runs, indent=1), "```", ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.issue7", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="600 training examples, 1 epoch, output under /tmp")
+    parser.add_argument("--epochs", type=int, help="override the preset's 10 epochs (say so in the report)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--job", nargs=2, metavar=("JSON", "RESULT"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.job:
+        job, result_path = json.loads(args.job[0]), Path(args.job[1])
+        result_path.write_text(json.dumps(execute(job), indent=1))
+        return 0
+
+    extra = {"seed": args.seed}
+    if args.quick:
+        extra.update(max_train=600, epochs=1)
+    elif args.epochs:
+        extra["epochs"] = args.epochs
+    out_json, out_md = RESULTS, REPORT
+    logs = RESULTS.parent / "issue7"
+    if args.quick:
+        quick = Path(tempfile.gettempdir()) / "restext_issue7_quick"
+        out_json, out_md, logs = quick / "issue7.json", quick / "issue7_results.md", quick
+    runs = []
+    for job in JOBS:
+        job = {**job, **extra}
+        label = f"{job['kind']}-{'+'.join(job['datasets'])}"
+        print(f"issue7: {label} ...", flush=True)
+        result = run_job(job, logs / f"{label}.log")
+        runs.append(result)
+        shown = result.get("error") or ", ".join(f"{k} {100 * v:.1f}%" for k, v in result["accuracy"].items())
+        print(f"issue7: {label}: {shown}, {result.get('train_seconds', float('nan')):.0f} s", flush=True)
+    command = "python -m benchmarks.issue7" + (" --quick" if args.quick else "") + (
+        f" --epochs {args.epochs}" if args.epochs and not args.quick else ""
+    )
+    data = {
+        "meta": {
+            "command": command,
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "machine": machine(),
+            "software": software(),
+            "seed": args.seed,
+            "epochs": f"at most {extra.get('epochs', 10)} epoch(s)" + (" (reduced)" if "epochs" in extra else ""),
+            "quick": args.quick,
+        },
+        "runs": runs,
+    }
+    out_json.parent.mkdir(parents=True, exist_ok=True)
+    out_json.write_text(json.dumps(data, indent=1))
+    out_md.parent.mkdir(parents=True, exist_ok=True)
+    out_md.write_text(render(data))
+    print(f"issue7: wrote {out_json} and {out_md}")
+    return 0 if not any("error" in r for r in runs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""Measurement helpers shared by every method: peak memory, inference throughput and latency.
+
+Every benchmark job runs in a fresh Python process (see `benchmarks.jobs`), so the process-wide peak
+resident set size (`ru_maxrss`) is the peak of that one job: reading the data, training, exporting and
+predicting, libraries (TensorFlow, fastText, ...) included.
+"""
+
+from __future__ import annotations
+
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+Predict = Callable[[list[str]], Any]
+
+# How much `measure_inference` times by default; `use_quick_settings()` shrinks it for smoke tests.
+INFERENCE_SETTINGS: dict[str, int] = {"batch_size": 256, "max_batches": 20, "latency_samples": 200}
+
+
+def use_quick_settings() -> None:
+    """Makes `measure_inference` time 2 batches and 20 single texts (the `--quick` smoke test)."""
+    INFERENCE_SETTINGS.update(max_batches=2, latency_samples=20)
+
+
+def peak_rss_mb() -> float:
+    """The peak resident set size of this process so far, in MiB (Linux reports KiB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def accuracy(predicted: Sequence, expected: Sequence) -> float:
+    """The fraction of equal pairs."""
+    predicted, expected = np.asarray(predicted), np.asarray(expected)
+    return float(np.mean(predicted == expected))
+
+
+def measure_inference(
+    predict: Predict,
+    texts: Sequence[str],
+    *,
+    batch_size: int | None = None,
+    max_batches: int | None = None,
+    latency_samples: int | None = None,
+    warmup: int = 3,
+) -> dict[str, float]:
+    """Times raw-text prediction: throughput at `batch_size` and the median latency of one text.
+
+    `predict` maps a list of raw strings to predictions, preprocessing included, exactly as a user
+    would call the deployed model. The texts are cycled when there are fewer than needed. Arguments
+    left None come from `INFERENCE_SETTINGS` (256 texts x 20 batches, 200 single texts).
+
+    Returns:
+        `{"infer_texts_per_s": ..., "p50_latency_ms": ..., "p90_latency_ms": ...}`.
+    """
+    batch_size = batch_size or INFERENCE_SETTINGS["batch_size"]
+    max_batches = max_batches or INFERENCE_SETTINGS["max_batches"]
+    latency_samples = latency_samples or INFERENCE_SETTINGS["latency_samples"]
+    texts = list(texts)
+    reps = -(-batch_size * max_batches // len(texts))
+    pool = (texts * reps)[: batch_size * max_batches]
+    batches = [pool[i : i + batch_size] for i in range(0, len(pool), batch_size)]
+    for batch in batches[:warmup]:
+        predict(batch)
+    start = time.perf_counter()
+    for batch in batches:
+        predict(batch)
+    throughput = len(pool) / (time.perf_counter() - start)
+
+    singles = [[texts[i % len(texts)]] for i in range(latency_samples)]
+    for one in singles[:warmup]:
+        predict(one)
+    latencies = []
+    for one in singles:
+        start = time.perf_counter()
+        predict(one)
+        latencies.append(time.perf_counter() - start)
+    latencies.sort()
+    return {
+        "infer_texts_per_s": throughput,
+        "p50_latency_ms": 1e3 * statistics.median(latencies),
+        "p90_latency_ms": 1e3 * latencies[int(0.9 * (len(latencies) - 1))],
+    }
+
+
+class Stopwatch:
+    """A context manager that records the wall time of its block in `.seconds`."""
+
+    def __enter__(self) -> Stopwatch:
+        self._start = time.perf_counter()
+        self.seconds = 0.0
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.seconds = time.perf_counter() - self._start

@@ -1,0 +1,249 @@
+"""Renders the results JSON of `benchmarks.run` as the markdown page `docs/benchmarks.md`."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable
+
+METHOD_NAMES = {
+    "ours": "ours (restext_base)",
+    "fasttext": "fastText (bigrams)",
+    "tfidf_lr": "TF-IDF + LR",
+    "kim_cnn": "Kim CNN-rand",
+}
+DATASET_NAMES = {"mr": "MR", "trec": "TREC", "sst2": "SST-2", "20news": "20 Newsgroups"}
+
+# Accuracy (%) measured on this machine by a colleague: TF-IDF + LR / fastText (issue #6).
+REFERENCE_ACCURACY = {"mr": (77.9, 78.5), "trec": (87.6, 91.2), "sst2": (82.6, 79.8)}
+
+GIB = 1024.0
+
+
+def _ok(runs: list[dict]) -> list[dict]:
+    return [r for r in runs if "error" not in r]
+
+
+def _select(runs: Iterable[dict], dataset: str, method: str) -> list[dict]:
+    return [r for r in runs if r.get("dataset") == dataset and r.get("method") == method]
+
+
+def _mean(values: list[float]) -> float:
+    return statistics.fmean(values)
+
+
+def _pct(runs: list[dict]) -> str:
+    """Accuracy in %: `mean ± std (n=k)` over seeds, or the single value."""
+    if not runs:
+        return "–"
+    accs = [100 * r["accuracy"] for r in runs]
+    if len(accs) == 1:
+        return f"{accs[0]:.1f}"
+    return f"{_mean(accs):.1f} ± {statistics.stdev(accs):.1f} (n={len(accs)})"
+
+
+def _num(value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+def _params(value: int | None) -> str:
+    if not value:
+        return "–"
+    return f"{value / 1e6:.1f} M" if value >= 1e5 else f"{value / 1e3:.0f} k"
+
+
+def _datasets(runs: list[dict]) -> list[str]:
+    seen = [r["dataset"] for r in runs if r.get("dataset")]
+    return [d for d in DATASET_NAMES if d in seen] + sorted(set(seen) - set(DATASET_NAMES))
+
+
+def _methods(runs: list[dict]) -> list[str]:
+    seen = {r["method"] for r in runs if r.get("dataset")}
+    return [m for m in METHOD_NAMES if m in seen]
+
+
+def accuracy_table(runs: list[dict]) -> list[str]:
+    methods = _methods(runs)
+    lines = [
+        "| set | " + " | ".join(METHOD_NAMES[m] for m in methods) + " | reference: TF-IDF+LR / fastText |",
+        "|---|" + "---:|" * len(methods) + "---:|",
+    ]
+    for dataset in _datasets(runs):
+        cells = [_pct(_ok(_select(runs, dataset, m))) for m in methods]
+        reference = REFERENCE_ACCURACY.get(dataset)
+        ref = f"{reference[0]} / {reference[1]}" if reference else "–"
+        lines.append(f"| {DATASET_NAMES.get(dataset, dataset)} | " + " | ".join(cells) + f" | {ref} |")
+    return lines
+
+
+def cost_table(runs: list[dict]) -> list[str]:
+    lines = [
+        "| set | method | runs | accuracy % | train s | epochs | texts/s (batch 256) | p50 ms (batch 1) | peak RSS MiB | params |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for dataset in _datasets(runs):
+        for method in _methods(runs):
+            group = _ok(_select(runs, dataset, method))
+            if not group:
+                continue
+            mean = lambda key: _mean([r[key] for r in group]) if all(key in r for r in group) else None  # noqa: E731
+            lines.append(
+                f"| {DATASET_NAMES.get(dataset, dataset)} | {METHOD_NAMES[method]} | {len(group)} | {_pct(group)} "
+                f"| {_num(mean('train_seconds'))} | {_num(mean('epochs_run'))} | {_num(mean('infer_texts_per_s'), 0)} "
+                f"| {_num(mean('p50_latency_ms'), 2)} | {_num(max(r['peak_rss_mb'] for r in group), 0)} "
+                f"| {_params(group[0].get('params'))} |"
+            )
+    return lines
+
+
+def efficiency_section(eff: dict) -> list[str]:
+    forward, scaling, depth = eff["forward"], eff["length_scaling"], eff["depth_scaling"]
+    lines = [
+        "Forward pass only, random token ids without padding. FLOPs are counted analytically "
+        "(2 × multiply-adds of the convolution and dense layers). Each table's calls, a 2048×2048 "
+        "float32 matmul included, run round-robin after warm-up and keep their fastest call (medians "
+        "in the JSON): this shared machine's speed changes from minute to minute, and interleaving "
+        "exposes every variant to the same conditions.",
+        "",
+        f"Forward pass of `{forward['preset']}` at batch {forward['batch_size']}, length {forward['length']} "
+        f"({forward['gflops_per_example']:.3f} GFLOP per example): {forward['achieved_gflops_per_s']:.1f} GFLOP/s "
+        f"against a matmul rate of {scaling['matmul']['gflops_per_s']:.1f} GFLOP/s measured alongside = "
+        f"**{100 * forward['fraction_of_matmul']:.0f}% of matmul**.",
+        "",
+        f"Time per example against length (`{scaling['preset']}`, batch {scaling['rows'][0]['batch_size']}; "
+        f"matmul alongside: {scaling['matmul']['gflops_per_s']:.1f} GFLOP/s):",
+        "",
+        "| length | ms / example | GFLOP / example | GFLOP/s | % of matmul |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for row in scaling["rows"]:
+        lines.append(
+            f"| {row['length']} | {row['ms_per_example']:.3f} | {row['gflops_per_example']:.3f} "
+            f"| {row['achieved_gflops_per_s']:.1f} | {100 * row['fraction_of_matmul']:.0f}% |"
+        )
+    lines += [
+        "",
+        f"Log-log slope of time against length: {scaling['loglog_slope']:.2f} (1 = linear); steepest "
+        f"step between neighbouring lengths: {scaling['max_step_exponent']:.2f}.",
+        "",
+        f"`dpcnn` at length {depth['length']} (batch {depth['rows'][0]['batch_size']}; matmul alongside: "
+        f"{depth['matmul']['gflops_per_s']:.1f} GFLOP/s), twice the depth (29 instead of 15 weight layers) "
+        "three ways: *pyramid* adds 7 more downsampling stages (DPCNN's own way to go deeper), *blocks* "
+        "puts 2 blocks in each of the 7 stages, *layers* puts 4 convolutions in each block:",
+        "",
+        "| variant | params | ms / example | × 1x | GFLOP / example | % of matmul |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in depth["rows"]:
+        lines.append(
+            f"| {row['variant']} | {_params(row['params'])} | {row['ms_per_example']:.2f} | {row['time_ratio']:.2f} "
+            f"| {row['gflops_per_example']:.2f} | {100 * row['fraction_of_matmul']:.0f}% |"
+        )
+    return lines
+
+
+def _verdict(ok: bool | None) -> str:
+    return "–" if ok is None else ("yes" if ok else "**no**")
+
+
+def targets_table(runs: list[dict], eff: dict | None) -> list[str]:
+    rows: list[tuple[str, str, bool | None]] = []
+    ours_mr, ft_mr = _ok(_select(runs, "mr", "ours")), _ok(_select(runs, "mr", "fasttext"))
+    if ours_mr and ft_mr:
+        ratio = _mean([r["train_seconds"] for r in ours_mr]) / _mean([r["train_seconds"] for r in ft_mr])
+        rows.append(("MR training wall time ≤ 15× fastText's", f"{ratio:.1f}×", ratio <= 15))
+    else:
+        rows.append(("MR training wall time ≤ 15× fastText's", "not measured", None))
+    news = _ok(_select(runs, "20news", "ours"))
+    if news:
+        peak = max(r["peak_rss_mb"] for r in news) / GIB
+        rows.append(("training the default preset on 20 Newsgroups peaks < 4 GiB RSS", f"{peak:.2f} GiB", peak < 4))
+    else:
+        rows.append(("training the default preset on 20 Newsgroups peaks < 4 GiB RSS", "not measured", None))
+    if eff:
+        frac = eff["forward"]["fraction_of_matmul"]
+        rows.append(("forward pass ≥ 30% of matmul FLOP/s at batch 256", f"{100 * frac:.0f}%", frac >= 0.30))
+        for row in eff["depth_scaling"]["rows"][1:]:
+            rows.append((f"dpcnn 2× depth at length {eff['depth_scaling']['length']} ≤ 1.3× time per example "
+                         f"({row['variant']})", f"{row['time_ratio']:.2f}×", row["time_ratio"] <= 1.3))
+        step = eff["length_scaling"]["max_step_exponent"]
+        rows.append(("time per example grows no faster than linearly with length (5% timing tolerance)",
+                     f"steepest step exponent {step:.2f}", step <= 1.05))
+    for dataset, (tfidf, fast) in REFERENCE_ACCURACY.items():
+        ours = _ok(_select(runs, dataset, "ours"))
+        if ours:
+            acc = 100 * _mean([r["accuracy"] for r in ours])
+            rows.append((f"{DATASET_NAMES[dataset]} accuracy vs TF-IDF+LR {tfidf} / fastText {fast}",
+                         f"{acc:.1f}", acc >= max(tfidf, fast)))
+    lines = ["| target | measured | met |", "|---|---:|:---:|"]
+    lines += [f"| {name} | {value} | {_verdict(ok)} |" for name, value, ok in rows]
+    return lines
+
+
+def notes(data: dict) -> list[str]:
+    runs = data["runs"]
+    sources = sorted({r.get("data_source", "?") for r in runs if r.get("dataset")})
+    trained = sorted({r["trained_with"] for r in _ok(runs) if r.get("trained_with")})
+    errors = [r for r in runs if "error" in r]
+    lines = [
+        "- Accuracy is on each set's test split; every method trains on the training split only "
+        "(SST-2's dev split is not used). The Keras models hold out a stratified 10% of it for early "
+        "stopping. Same settings on every set, no per-set tuning.",
+        "- *train s*: wall time from raw texts to a trained model (vocabulary, features and training "
+        "included). *texts/s* and *p50 ms*: prediction on raw test texts, preprocessing included; for "
+        "the Keras models through the exported SavedModel, reloaded. *peak RSS*: the peak of the "
+        "process that ran the job (each job runs in a fresh process). *params*: fastText counts all "
+        "allocated embedding rows (words + 2 M hash buckets); TF-IDF + LR counts the LR weights.",
+        "- Data read by: " + "; ".join(sources) + ".",
+    ]
+    if trained:
+        lines.append("- Our model trained with: " + "; ".join(trained) + ".")
+    for method in _methods(runs):
+        done = [r for r in _ok(runs) if r.get("method") == method and r.get("settings")]
+        if done:
+            lines.append(f"- {METHOD_NAMES[method]} settings: `{done[0]['settings']}`")
+    if errors:
+        lines.append("- Failed jobs: " + "; ".join(
+            f"{r.get('method')}/{r.get('dataset', '')}/seed {r.get('seed', '')}: {r['error']}" for r in errors))
+    return lines
+
+
+def render(data: dict) -> str:
+    """The whole markdown page for a results dict `{"meta", "settings", "runs", "efficiency"}`."""
+    meta, runs, eff = data["meta"], data["runs"], data.get("efficiency")
+    out = [
+        "# Benchmarks",
+        "",
+        "<!-- Generated by benchmarks/run.py from benchmarks/results/benchmarks.json: do not edit by hand. -->",
+        "",
+        f"Generated {meta['date']} by `{meta['command']}` on {meta['machine']}. "
+        f"Software: {meta['software']}." + (" **Quick smoke test: subsets, 1 seed, 1 epoch; "
+                                            "the numbers mean nothing.**" if meta.get("quick") else ""),
+        "",
+        "## Accuracy (%)",
+        "",
+        *accuracy_table(runs),
+        "",
+        "## Cost",
+        "",
+        *cost_table(runs),
+        "",
+        "## Efficiency",
+        "",
+        *(efficiency_section(eff) if eff and "error" not in eff else [
+            "Not measured in this run." if not eff else f"Failed: {eff['error']}"]),
+        "",
+        "## Targets of issue #6",
+        "",
+        *targets_table(runs, eff if eff and "error" not in eff else None),
+        "",
+        "## Notes",
+        "",
+        *notes(data),
+        "",
+        "Reproduce: `pip install -e .[bench]` then `python -m benchmarks.run` (all four sets, 3 seeds of "
+        "ours, the baselines and the efficiency figures in one run; `--help` for options).",
+        "",
+    ]
+    return "\n".join(out)
