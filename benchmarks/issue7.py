@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -105,6 +106,7 @@ def execute(job: dict) -> dict:
         "best_val": float(best_val),
         "params": count_params(result.classifier),
         "peak_rss_mb": peak_rss_mb(),
+        "tokenizer": {k: v for k, v in result.config["tokenizer"].items() if k != "vocabulary"},
     }
 
 
@@ -146,9 +148,29 @@ def _delta(a: dict | None, b: dict | None, name: str) -> str:
     return f"{100 * (a['accuracy'][name] - b['accuracy'][name]):+.1f}"
 
 
+def _noise(a: dict | None, b: dict | None, name: str, test_sizes: dict) -> str:
+    """Whether two test accuracies differ by more than twice the standard error of their difference
+    (binomial, the two models' errors taken as independent): a yardstick, not a significance test."""
+    if a is None or b is None or name not in test_sizes:
+        return "—"
+    n = test_sizes[name]
+    pa, pb = a["accuracy"][name], b["accuracy"][name]
+    se = math.sqrt(pa * (1 - pa) / n + pb * (1 - pb) / n)
+    return "no (within noise)" if abs(pa - pb) < 2 * se else "yes"
+
+
+def test_sizes(names) -> dict:
+    """The number of test examples of each set (for the noise yardstick)."""
+    return {name: len(load_benchmark(name)[2]) for name in names}
+
+
 def render(data: dict) -> str:
     runs = data["runs"]
     meta = data["meta"]
+    sizes = meta.get("test_sizes", {})
+    se = ", ".join(
+        f"{name.upper()} ±{100 * math.sqrt(0.8 * 0.2 / n):.1f}" for name, n in sizes.items()
+    )
     lines = [
         "# Issue #7 results: multi-task and progressive training",
         "",
@@ -156,11 +178,16 @@ def render(data: dict) -> str:
         "",
         f"- machine: {meta['machine']} (shared, so timings are noisy: treat differences under ~10% as noise)",
         f"- software: {meta['software']}",
+        f"- preset as measured: {meta['preset_as_measured']}" if meta.get("preset_as_measured") else "",
         f"- preset `{PRESET}`, its own recipe (AdamW, warm-up + cosine, label smoothing 0.1, "
         f"{meta['epochs']}, early stopping with patience 3 on a stratified 10% of the training set), "
         f"seed {meta['seed']}, **one seed per row**: differences of about 1 point are within seed noise.",
         "- accuracy: the best epoch's model on the test set; time: `train` call to the end of the main `fit` "
         "(reading, tokenizer, the earlier stages of a progressive run, training), seconds.",
+        f"- noise yardstick: the binomial standard error of one test accuracy near 80% is {se} points "
+        "(test sets of " + ", ".join(f"{n} ({name.upper()})" for name, n in sizes.items()) + " examples); "
+        "*beyond noise* says whether two accuracies differ by more than twice the standard error of their "
+        "difference. Seed-to-seed variation adds to it.",
         "",
     ]
     if meta.get("quick"):
@@ -170,10 +197,11 @@ def render(data: dict) -> str:
     lines += [
         "## Multi-task (MR sentiment + TREC question type, one model) vs one model per task",
         "",
-        "| test accuracy | single-task | multi-task | difference |",
-        "|---|---:|---:|---:|",
-        f"| MR | {_pct(mr, 'mr')} | {_pct(multi, 'mr')} | {_delta(multi, mr, 'mr')} |",
-        f"| TREC | {_pct(trec, 'trec')} | {_pct(multi, 'trec')} | {_delta(multi, trec, 'trec')} |",
+        "| test accuracy | single-task | multi-task | difference | beyond noise |",
+        "|---|---:|---:|---:|---|",
+        f"| MR | {_pct(mr, 'mr')} | {_pct(multi, 'mr')} | {_delta(multi, mr, 'mr')} | {_noise(multi, mr, 'mr', sizes)} |",
+        f"| TREC | {_pct(trec, 'trec')} | {_pct(multi, 'trec')} | {_delta(multi, trec, 'trec')} | "
+        f"{_noise(multi, trec, 'trec', sizes)} |",
         "",
     ]
     if mr and trec and multi:
@@ -192,8 +220,8 @@ def render(data: dict) -> str:
         "for E epochs from the grown weights (`docs/progressive.md`); *+ freeze*: the carried-over stages stay "
         "frozen.",
         "",
-        "| set | arm | test accuracy | vs ordinary | train time (s) | main-fit epochs (best) |",
-        "|---|---|---:|---:|---:|---|",
+        "| set | arm | test accuracy | vs ordinary | beyond noise | train time (s) | main-fit epochs (best) |",
+        "|---|---|---:|---:|---|---:|---|",
     ]
     for name in ("mr", "sst2"):
         base = _find(runs, "single", [name])
@@ -201,8 +229,11 @@ def render(data: dict) -> str:
                           ("progressive_freeze", "progressive + freeze")):  # fmt: skip
             run = _find(runs, kind, [name])
             delta = "" if kind == "single" else _delta(run, base, name)
+            noise = "" if kind == "single" else _noise(run, base, name, sizes)
             epochs = "—" if run is None else f"{run['epochs_run']} ({run['best_epoch']})"
-            lines.append(f"| {name.upper()} | {arm} | {_pct(run, name)} | {delta} | {_secs(run)} | {epochs} |")
+            lines.append(
+                f"| {name.upper()} | {arm} | {_pct(run, name)} | {delta} | {noise} | {_secs(run)} | {epochs} |"
+            )
     lines.append("")
     failed = [r for r in runs if "error" in r]
     if failed:
@@ -212,11 +243,26 @@ def render(data: dict) -> str:
     return "\n".join(lines)
 
 
+def _git_revision() -> str:
+    """The commit, with "+ local changes" when the working tree differs from it."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + (" + local changes" if dirty else "")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.issue7", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="600 training examples, 1 epoch, output under /tmp")
     parser.add_argument("--epochs", type=int, help="override the preset's 10 epochs (say so in the report)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--render-only", action="store_true", help="rewrite docs/issue7_results.md from benchmarks/results/issue7.json"
+    )
     parser.add_argument("--job", nargs=2, metavar=("JSON", "RESULT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.job:
@@ -224,6 +270,13 @@ def main(argv: list[str] | None = None) -> int:
         result_path.write_text(json.dumps(execute(job), indent=1))
         return 0
 
+    if args.render_only:
+        data = json.loads(RESULTS.read_text())
+        data["meta"].setdefault("test_sizes", test_sizes(["mr", "trec", "sst2"]))
+        RESULTS.write_text(json.dumps(data, indent=1))
+        REPORT.write_text(render(data))
+        print(f"issue7: wrote {REPORT}")
+        return 0
     extra = {"seed": args.seed}
     if args.quick:
         extra.update(max_train=600, epochs=1)
@@ -243,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
         runs.append(result)
         shown = result.get("error") or ", ".join(f"{k} {100 * v:.1f}%" for k, v in result["accuracy"].items())
         print(f"issue7: {label}: {shown}, {result.get('train_seconds', float('nan')):.0f} s", flush=True)
+    tokenizer = next((r["tokenizer"] for r in runs if "tokenizer" in r), None)
     command = "python -m benchmarks.issue7" + (" --quick" if args.quick else "") + (
         f" --epochs {args.epochs}" if args.epochs and not args.quick else ""
     )
@@ -255,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
             "seed": args.seed,
             "epochs": f"at most {extra.get('epochs', 10)} epoch(s)" + (" (reduced)" if "epochs" in extra else ""),
             "quick": args.quick,
+            "test_sizes": test_sizes(["mr", "trec", "sst2"]),
+            "preset_as_measured": f"{PRESET} at commit {_git_revision()}, tokenizer {tokenizer}",
         },
         "runs": runs,
     }

@@ -18,7 +18,13 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
         metavar="C[,C2]",
         help="the text column, or several joined with a space (a header name, or a 0-based index)",
     )
-    group.add_argument("--label-column", metavar="L", help="the label column (a header name, or a 0-based index)")
+    group.add_argument(
+        "--label-column",
+        metavar="L",
+        action="append",
+        help="the label column (a header name, or a 0-based index); TASK=L names the column of one task of a "
+        "multi-task model (repeat it for each task)",
+    )
     group.add_argument("--no-header", action="store_true", help="csv/tsv files have no header row (default: detect)")
 
 
@@ -34,11 +40,30 @@ def read_options(args: argparse.Namespace) -> dict:
     if args.text_column:
         columns = [_column(c) for c in args.text_column.split(",") if c.strip()]
         options["text_column"] = columns[0] if len(columns) == 1 else columns
-    if args.label_column:
-        options["label_column"] = _column(args.label_column)
+    plain = [value for value in args.label_column or () if "=" not in value]
+    if len(plain) > 1:
+        raise ValueError(f"--label-column was given {len(plain)} times without TASK=: {plain}. Give one column, or "
+                         "TASK=COLUMN for each task of a multi-task model.")
+    if plain:
+        options["label_column"] = _column(plain[0])
     if args.no_header:
         options["header"] = False
     return options
+
+
+def task_label_columns(args: argparse.Namespace) -> dict:
+    """The `--label-column TASK=COLUMN` values: task → column (name or 0-based index)."""
+    columns = {}
+    for value in args.label_column or ():
+        if "=" not in value:
+            continue
+        task, column = (part.strip() for part in value.split("=", 1))
+        if not task or not column:
+            raise ValueError(f"--label-column {value!r}: expected TASK=COLUMN, e.g. sentiment=label")
+        if task in columns:
+            raise ValueError(f"--label-column names the task {task!r} twice")
+        columns[task] = _column(column)
+    return columns
 
 
 MODEL_HELP = "savedmodels/NAME (its latest version), savedmodels/NAME/VERSION or a model.keras"

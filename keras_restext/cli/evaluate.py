@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from keras_restext.cli.common import DATA_HELP, MODEL_HELP, add_data_options, read_options
+from keras_restext.cli.common import DATA_HELP, MODEL_HELP, add_data_options, read_options, task_label_columns
 
 
 def add_parser(subparsers) -> None:
@@ -28,8 +28,12 @@ def run(args: argparse.Namespace) -> int:
     from keras_restext.export import load_predictor
     from keras_restext.training import classification_report, format_report
 
-    data = read_dataset(args.data, **read_options(args))
     predictor = load_predictor(args.model)
+    if predictor.multi_task:
+        return _evaluate_tasks(predictor, args)
+    if task_label_columns(args):
+        raise ValueError(f"--label-column TASK=COLUMN is for multi-task models; {predictor.path} has one task")
+    data = read_dataset(args.data, **read_options(args))
     vocabulary = LabelVocabulary(predictor.labels)
     vocabulary.check(data)  # an unknown label: DataError naming its file and line
     texts, labels = data.texts_and_labels()
@@ -41,4 +45,36 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report))
     else:
         print(format_report(report, title=f"{predictor.path} on {args.data}"))
+    return 0
+
+
+def _evaluate_tasks(predictor, args: argparse.Namespace) -> int:
+    """A multi-task model: each task named by `--label-column TASK=COLUMN` against that column."""
+    from keras_restext.data import LabelVocabulary, read_dataset
+    from keras_restext.training import classification_report, format_report
+
+    columns = task_label_columns(args)
+    if not columns:
+        raise ValueError(
+            f"{predictor.path} is a multi-task model (tasks {', '.join(predictor.labels)}): name the label column "
+            "of each task to evaluate with --label-column TASK=COLUMN"
+        )
+    unknown = sorted(set(columns) - set(predictor.labels))
+    if unknown:
+        raise ValueError(f"--label-column names task(s) {unknown} that the model lacks; it has {sorted(predictor.labels)}")
+    options = {k: v for k, v in read_options(args).items() if k != "label_column"}
+    reports = {}
+    for task, column in columns.items():
+        data = read_dataset(args.data, label_column=column, **options)
+        vocabulary = LabelVocabulary(predictor.labels[task])
+        vocabulary.check(data)
+        texts, labels = data.texts_and_labels()
+        y_true = [vocabulary.index(label.strip()) for label in labels]
+        y_pred = predictor.predict(texts, batch_size=args.batch_size)[task].argmax(axis=-1)
+        reports[task] = classification_report(y_true, y_pred, predictor.labels[task])
+    if args.json:
+        print(json.dumps({"model": predictor.path, "data": args.data, "tasks": reports}))
+    else:
+        for task, report in reports.items():
+            print(format_report(report, title=f"{predictor.path} on {args.data}, task {task!r}"))
     return 0

@@ -43,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
 
     predictor = load_predictor(args.model)
     texts = args.texts if args.texts else (line.rstrip("\r\n") for line in sys.stdin)
+    if predictor.multi_task:
+        return _predict_tasks(predictor, texts, args)
     k = min(args.top_k or 1, len(predictor.labels))
     for batch in _batches(texts, args.batch_size):
         probabilities = predictor.predict(batch, batch_size=args.batch_size)
@@ -56,6 +58,30 @@ def run(args: argparse.Namespace) -> int:
                 print(json.dumps(record, ensure_ascii=False))
             else:
                 shown = "\t".join(f"{name}\t{p:.4f}" for name, p in ranked)
+                print(f"{shown}\t{shorten_text(text)}")
+        sys.stdout.flush()
+    return 0
+
+
+def _predict_tasks(predictor, texts, args: argparse.Namespace) -> int:
+    """A multi-task model: each task's label and probability (`TASK=LABEL<TAB>P`, or JSON per task)."""
+    for batch in _batches(texts, args.batch_size):
+        probabilities = predictor.predict(batch, batch_size=args.batch_size)
+        for index, text in enumerate(batch):
+            ranked = {}
+            for task, names in predictor.labels.items():
+                row = probabilities[task][index]
+                best = np.argsort(-row, kind="stable")[: min(args.top_k or 1, len(names))]
+                ranked[task] = [(names[i], float(row[i])) for i in best]
+            if args.json:
+                record = {"text": text}
+                for task, pairs in ranked.items():
+                    record[task] = {"label": pairs[0][0], "probability": pairs[0][1]}
+                    if args.top_k:
+                        record[task]["top_k"] = [{"label": name, "probability": p} for name, p in pairs]
+                print(json.dumps(record, ensure_ascii=False))
+            else:
+                shown = "\t".join(f"{task}={name}\t{p:.4f}" for task, pairs in ranked.items() for name, p in pairs)
                 print(f"{shown}\t{shorten_text(text)}")
         sys.stdout.flush()
     return 0

@@ -2,7 +2,8 @@
 
 from keras_restext.export.artifacts import list_versions, model_card, next_version, read_labels
 from keras_restext.export.exporter import reexport, write_export
-from keras_restext.export.loading import Predictor, load_keras_model, load_predictor, resolve_model_path
+from keras_restext.export.loading import TASKS_FILE, Predictor, load_keras_model, load_predictor, resolve_model_path
+from keras_restext.export.multitask import write_multitask_export
 from keras_restext.export.serving import (
     INPUT_NAME,
     OUTPUT_NAMES,
@@ -11,7 +12,9 @@ from keras_restext.export.serving import (
     build_serving_model,
     export_saved_model,
     inference_copy,
+    output_names,
     serving_labels,
+    serving_tasks,
 )
 
 __all__ = [
@@ -20,6 +23,7 @@ __all__ = [
     "OUTPUT_NAMES",
     "Predictor",
     "SIGNATURE",
+    "TASKS_FILE",
     "build_serving_model",
     "export_saved_model",
     "inference_copy",
@@ -31,6 +35,9 @@ __all__ = [
     "read_labels",
     "reexport",
     "resolve_model_path",
+    "output_names",
     "serving_labels",
+    "serving_tasks",
     "write_export",
+    "write_multitask_export",
 ]

@@ -12,8 +12,9 @@ Keras files are loaded with `safe_mode=True` (no arbitrary code) and SavedModels
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import keras
 import numpy as np
@@ -21,7 +22,9 @@ import tensorflow as tf
 
 from keras_restext.data.errors import DataError
 from keras_restext.export.artifacts import LABELS_FILE, list_versions, read_labels
-from keras_restext.export.serving import INPUT_NAME, SIGNATURE, serving_labels
+from keras_restext.export.serving import INPUT_NAME, SIGNATURE, output_names, serving_labels, serving_tasks
+
+TASKS_FILE = "tasks.json"  # beside a multi-task export: {"tasks": {task: [class names]}}
 
 _EXPECTED = (
     "a .keras file, a SavedModel version folder, or an export folder with version sub-folders (e.g. savedmodels/sst2)"
@@ -68,7 +71,8 @@ class Predictor:
     """Predicts class probabilities for raw texts with a loaded restext model.
 
     Attributes:
-        labels: the class names, in the order of the probability columns.
+        labels: the class names, in the order of the probability columns; for a multi-task model
+            a dict task → class names (and `predict` returns a dict task → probabilities).
         path: the file or folder the model was loaded from.
         kind: "keras" or "saved_model".
         model: the `keras.Model` (kind "keras") or the loaded SavedModel object.
@@ -80,19 +84,31 @@ class Predictor:
     '1'
     """
 
-    def __init__(self, model, labels: Sequence[str], *, path: str, kind: str):
+    def __init__(self, model, labels: Sequence[str] | Mapping[str, Sequence[str]], *, path: str, kind: str):
         self.model = model
-        self.labels = list(labels)
+        self.multi_task = isinstance(labels, Mapping)
+        self.labels = {t: list(names) for t, names in labels.items()} if self.multi_task else list(labels)
         self.path = path
         self.kind = kind
+        # The probability outputs to fetch: {"probabilities": ...} or {task: "<task>_probabilities"}.
+        keys = {t: output_names(t)[0] for t in self.labels} if self.multi_task else {None: "probabilities"}
         if kind == "keras":
-            self._fn = tf.function(
-                lambda text: model(text, training=False)["probabilities"],
+            call = tf.function(
+                lambda text: model(text, training=False),
                 input_signature=[tf.TensorSpec([None], tf.string)],  # one trace for all batches
             )
         else:
             signature = model.signatures[SIGNATURE]
-            self._fn = lambda text: signature(**{INPUT_NAME: text})["probabilities"]
+
+            def call(text):
+                return signature(**{INPUT_NAME: text})
+
+        self._fn = lambda text: _pick(call(text), keys)
+
+    @property
+    def tasks(self) -> list[str] | None:
+        """The task names of a multi-task model, None for a single-task one."""
+        return list(self.labels) if self.multi_task else None
 
     def predict(self, texts: Iterable[str], *, batch_size: int = 256) -> np.ndarray:
         """Class probabilities of each text.
@@ -102,16 +118,24 @@ class Predictor:
             batch_size: texts per model call.
 
         Returns:
-            A float32 array `[len(texts), len(labels)]`.
+            A float32 array `[len(texts), len(labels)]`; for a multi-task model a dict task → such
+            an array.
         """
         texts = [str(t) for t in texts]
+        heads = self.labels if self.multi_task else {None: self.labels}
         if not texts:
-            return np.zeros((0, len(self.labels)), np.float32)
-        batches = [
-            self._fn(tf.constant(texts[i : i + batch_size], dtype=tf.string)).numpy()
-            for i in range(0, len(texts), batch_size)
-        ]
-        return np.concatenate(batches).astype(np.float32)
+            out = {task: np.zeros((0, len(names)), np.float32) for task, names in heads.items()}
+        else:
+            batches = [
+                self._fn(tf.constant(texts[i : i + batch_size], dtype=tf.string))
+                for i in range(0, len(texts), batch_size)
+            ]
+            out = {task: np.concatenate([b[task].numpy() for b in batches]).astype(np.float32) for task in heads}
+        return out if self.multi_task else out[None]
+
+
+def _pick(outputs: Mapping, keys: Mapping) -> dict:
+    return {task: outputs[key] for task, key in keys.items()}
 
 
 def _load_saved_model(path: str):
@@ -135,7 +159,16 @@ def load_predictor(path: str) -> Predictor:
     kind, path = resolve_model_path(path)
     if kind == "keras":
         model = load_keras_model(path)
-        return Predictor(model, serving_labels(model), path=path, kind=kind)
+        tasks = serving_tasks(model)
+        return Predictor(model, tasks if tasks is not None else serving_labels(model), path=path, kind=kind)
+    tasks_path = os.path.join(path, TASKS_FILE)
+    if os.path.isfile(tasks_path):  # a multi-task export
+        with open(tasks_path, encoding="utf-8") as f:
+            tasks = json.load(f)["tasks"]
+        model = _load_saved_model(path)
+        if SIGNATURE not in model.signatures:
+            raise DataError(f"the SavedModel has no {SIGNATURE!r} signature", path=path, expected=_WRITTEN_BY_RESTEXT)
+        return Predictor(model, tasks, path=path, kind=kind)
     labels_path = os.path.join(path, LABELS_FILE)
     if not os.path.isfile(labels_path):
         raise DataError("the SavedModel has no labels.txt beside it", path=path, expected=_WRITTEN_BY_RESTEXT)
@@ -145,4 +178,4 @@ def load_predictor(path: str) -> Predictor:
     return Predictor(model, read_labels(labels_path), path=path, kind=kind)
 
 
-__all__ = ["Predictor", "load_keras_model", "load_predictor", "resolve_model_path"]
+__all__ = ["TASKS_FILE", "Predictor", "load_keras_model", "load_predictor", "resolve_model_path"]

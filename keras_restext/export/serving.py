@@ -8,14 +8,16 @@ the adapted tokenizer, the classifier and the label names into one Keras model
                                                                    → label_id, label
 
 which is saved as `model.keras` and exported as a SavedModel whose `serving_default` signature
-takes `text` and returns `probabilities`, `label_id` and `label`. With the word and char
+takes `text` and returns `probabilities`, `label_id` and `label`. A multi-task classifier (dict
+outputs, `build_resnet_classifier(tasks=...)`) gets one `LabelOutputs` per task and the outputs
+`<task>_probabilities`, `<task>_label_id`, `<task>_label` for every task. With the word and char
 tokenizers the SavedModel uses core TensorFlow ops only: plain `tensorflow` loads and serves it.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import keras
 import tensorflow as tf
@@ -31,13 +33,15 @@ class LabelOutputs(keras.layers.Layer):
 
     Args:
         labels: the class names, in the order of the probabilities.
+        task: the task of a multi-task model: its outputs are then named `<task>_probabilities`,
+            `<task>_label_id` and `<task>_label`. None (one task): the plain names.
 
     Call arguments:
         probabilities: float `[batch, classes]`.
 
     Returns:
         A dict: `probabilities` (float32 `[batch, classes]`), `label_id` (int64 `[batch]`) and
-        `label` (string `[batch]`).
+        `label` (string `[batch]`), their names prefixed with `<task>_` when `task` is set.
 
     Example:
     >>> layer = LabelOutputs(["negative", "positive"])
@@ -45,35 +49,51 @@ class LabelOutputs(keras.layers.Layer):
     array([b'positive'], dtype=object)
     """
 
-    def __init__(self, labels: Sequence[str], **kwargs):
+    def __init__(self, labels: Sequence[str], task: str | None = None, **kwargs):
         super().__init__(**kwargs)
         labels = [str(name) for name in labels]
         if not labels:
             raise ValueError("`labels` must name at least one class. Received: labels=[]")
         self.labels = labels
+        self.task = task
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        """The names of the three outputs: `OUTPUT_NAMES`, prefixed with `<task>_` for a task."""
+        return output_names(self.task)
 
     def call(self, probabilities):
         probabilities = tf.cast(probabilities, "float32")
         label_id = tf.argmax(probabilities, axis=-1, output_type=tf.int64)
         label = tf.gather(tf.constant(self.labels), label_id)
-        return {"probabilities": probabilities, "label_id": label_id, "label": label}
+        return dict(zip(self.output_names, (probabilities, label_id, label)))
 
     def compute_output_spec(self, probabilities):
         batch = probabilities.shape[:1]
-        return {
-            "probabilities": keras.KerasTensor(probabilities.shape, dtype="float32"),
-            "label_id": keras.KerasTensor(batch, dtype="int64"),
-            "label": keras.KerasTensor(batch, dtype="string"),
-        }
+        specs = (
+            keras.KerasTensor(probabilities.shape, dtype="float32"),
+            keras.KerasTensor(batch, dtype="int64"),
+            keras.KerasTensor(batch, dtype="string"),
+        )
+        return dict(zip(self.output_names, specs))
 
     def get_config(self):
-        return {**super().get_config(), "labels": list(self.labels)}
+        config = {**super().get_config(), "labels": list(self.labels)}
+        if self.task is not None:
+            config["task"] = self.task
+        return config
+
+
+def output_names(task: str | None = None) -> tuple[str, ...]:
+    """The serving outputs of one task: `("probabilities", "label_id", "label")`, or with a task
+    `("<task>_probabilities", "<task>_label_id", "<task>_label")`."""
+    return OUTPUT_NAMES if task is None else tuple(f"{task}_{name}" for name in OUTPUT_NAMES)
 
 
 def build_serving_model(
     tokenizer: keras.layers.Layer,
     classifier: keras.Model,
-    labels: Sequence[str],
+    labels: Sequence[str] | Mapping[str, Sequence[str]],
     *,
     name: str = "restext_serving",
 ) -> keras.Model:
@@ -85,19 +105,26 @@ def build_serving_model(
     Args:
         tokenizer: an adapted tokenizer layer (`keras_restext.data.make_tokenizer`), tf.string
             `[batch]` → int32 `[batch, length]`.
-        classifier: a single-task model from `build_resnet_classifier`, token ids → probabilities.
-        labels: the class names, in the classifier's output order.
+        classifier: a model from `build_resnet_classifier`, token ids → probabilities; or a
+            multi-task one (`tasks=...`), token ids → a dict of probabilities keyed by task.
+        labels: the class names, in the classifier's output order; for a multi-task classifier a
+            dict task → class names, one entry per output of the classifier.
         name: the model's name.
 
     Returns:
         A functional `keras.Model` with input `text` (tf.string `[batch]`) and a dict of outputs
-        `probabilities`, `label_id`, `label`.
+        `probabilities`, `label_id`, `label`; for a multi-task classifier `<task>_probabilities`,
+        `<task>_label_id`, `<task>_label` for every task.
 
     Example:
     >>> serving = build_serving_model(tokenizer, classifier, ["negative", "positive"])
     >>> serving(tf.constant(["a fine film", ""]))["label"]
+    >>> multi = build_serving_model(tokenizer, two_task_classifier, {"sentiment": ["neg", "pos"], "topic": topics})
+    >>> multi(tf.constant(["a fine film"]))["sentiment_label"]
     """
-    classes = classifier.output_shape[-1] if not isinstance(classifier.output_shape, dict) else None
+    if isinstance(labels, Mapping):
+        return _build_multitask_serving_model(tokenizer, classifier, labels, name=name)
+    classes = classifier.output_shape[-1] if not isinstance(classifier.output, dict) else None
     if classes is None or isinstance(classes, tuple):
         raise ValueError(
             "`classifier` must have a single probabilities output (one task). "
@@ -109,6 +136,33 @@ def build_serving_model(
         )
     text = keras.Input(shape=(), dtype="string", name=INPUT_NAME)
     outputs = LabelOutputs(labels, name="label_outputs")(classifier(tokenizer(text)))
+    return keras.Model(text, outputs, name=name)
+
+
+def _build_multitask_serving_model(tokenizer, classifier, labels: Mapping[str, Sequence[str]], *, name: str):
+    outputs = classifier.output
+    if not isinstance(outputs, dict):
+        raise ValueError(
+            "`labels` is a dict (several tasks), so `classifier` must be a multi-task model with dict outputs "
+            f"(build_resnet_classifier(tasks=...)). Received a model with output shape {classifier.output_shape!r}"
+        )
+    shapes = {task: tuple(tensor.shape) for task, tensor in outputs.items()}
+    if set(labels) != set(shapes):
+        raise ValueError(
+            f"`labels` must name the classes of each of the classifier's tasks {sorted(shapes)}. "
+            f"Received labels for {sorted(labels)}"
+        )
+    for task, names in labels.items():
+        if shapes[task][-1] != len(names):
+            raise ValueError(
+                f"`labels[{task!r}]` must name the classifier's {shapes[task][-1]} {task!r} classes. "
+                f"Received {len(names)} labels: {list(names)[:10]}"
+            )
+    text = keras.Input(shape=(), dtype="string", name=INPUT_NAME)
+    probabilities = classifier(tokenizer(text))
+    outputs = {}
+    for task in labels:
+        outputs.update(LabelOutputs(labels[task], task=task, name=f"{task}_label_outputs")(probabilities[task]))
     return keras.Model(text, outputs, name=name)
 
 
@@ -129,11 +183,44 @@ def inference_copy(classifier: keras.Model) -> keras.Model:
 
 
 def serving_labels(model: keras.Model) -> list[str]:
-    """The class names of a serving model built by `build_serving_model`."""
+    """The class names of a (single-task) serving model built by `build_serving_model`.
+
+    Raises:
+        ValueError: for a model without `LabelOutputs`, or a multi-task model (see `serving_tasks`).
+    """
+    tasks = serving_tasks(model)
+    if tasks is not None:
+        raise ValueError(
+            f"Model {model.name!r} is a multi-task model (tasks {sorted(tasks)}): use `serving_tasks` for its labels."
+        )
     for layer in model.layers:
         if isinstance(layer, LabelOutputs):
             return list(layer.labels)
     raise ValueError(f"Model {model.name!r} has no `LabelOutputs` layer: it is not a restext serving model.")
+
+
+def serving_tasks(model: keras.Model) -> dict[str, list[str]] | None:
+    """Task → class names of a multi-task serving model (tasks sorted by name); None for a single-task one."""
+    tasks = {
+        layer.task: list(layer.labels)
+        for layer in model.layers
+        if isinstance(layer, LabelOutputs) and layer.task is not None
+    }
+    return {task: tasks[task] for task in sorted(tasks)} or None
+
+
+def _empty_outputs(model: keras.Model) -> dict:
+    """The outputs of a serving model for an empty batch: zero rows of every output."""
+    outputs = {}
+    for layer in model.layers:
+        if isinstance(layer, LabelOutputs):
+            probabilities, label_id, label = layer.output_names
+            outputs[probabilities] = tf.zeros([0, len(layer.labels)], tf.float32)
+            outputs[label_id] = tf.zeros([0], tf.int64)
+            outputs[label] = tf.zeros([0], tf.string)
+    if not outputs:
+        raise ValueError(f"Model {model.name!r} has no `LabelOutputs` layer: it is not a restext serving model.")
+    return outputs
 
 
 class _ServingModule(tf.Module):
@@ -142,16 +229,12 @@ class _ServingModule(tf.Module):
     def __init__(self, model: keras.Model):
         super().__init__(name="restext_serving")
         self.model = model
-        self.num_classes = len(serving_labels(model))
+        _empty_outputs(model)  # fails clearly for a model that is not a restext serving model
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name=INPUT_NAME)])
     def serve(self, text):
         def empty():  # pooling cannot reduce an empty batch; answer it without running the model
-            return {
-                "probabilities": tf.zeros([0, self.num_classes], tf.float32),
-                "label_id": tf.zeros([0], tf.int64),
-                "label": tf.zeros([0], tf.string),
-            }
+            return _empty_outputs(self.model)
 
         return tf.cond(tf.size(text) > 0, lambda: self.model(text, training=False), empty)
 
@@ -160,7 +243,8 @@ def export_saved_model(model: keras.Model, path: str) -> str:
     """Exports a serving model as a SavedModel with a `serving_default` signature on raw strings.
 
     Signature: `text` (tf.string `[batch]`, any batch size, 0 included) → `probabilities` (float32
-    `[batch, classes]`), `label_id` (int64 `[batch]`), `label` (tf.string `[batch]`).
+    `[batch, classes]`), `label_id` (int64 `[batch]`), `label` (tf.string `[batch]`); for a
+    multi-task model these three for every task, named `<task>_probabilities`, ... .
 
     Written with `tf.saved_model.save`: Keras 3.15's `ExportArchive` (behind `model.export`) stores
     every variable twice, doubling the SavedModel's size.
@@ -186,5 +270,7 @@ __all__ = [
     "build_serving_model",
     "export_saved_model",
     "inference_copy",
+    "output_names",
     "serving_labels",
+    "serving_tasks",
 ]

@@ -67,9 +67,11 @@ def _deep(blocks: tuple[int, ...], depth: int) -> dict:
 
 PRESETS: dict[str, dict] = {
     "restext_base": {
-        "description": "The default: words, a 3-stage pyramid of pre-activation ResBlocks (128 filters), max+mean pooling.",
+        "description": "The default: words + word bigrams, a 3-stage pyramid of pre-activation ResBlocks (128 filters), max+mean pooling.",
         "config": {
-            "tokenizer": dict(_WORD),
+            # Bigram tokens, appended after the words, gained 0.3-1.5 points of validation accuracy on
+            # MR, TREC and SST-2 (validation splits carved from training data; benchmarks/README.md).
+            "tokenizer": {**_WORD, "ngrams": 2, "max_length": 512},
             "model": {
                 "embedding_dim": 128,
                 "embedding_dropout": 0.2,

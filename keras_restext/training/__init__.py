@@ -4,8 +4,11 @@ from keras_restext.training.callbacks import finished_epochs, make_callbacks, re
 from keras_restext.training.metrics import classification_report, confusion_matrix, format_report
 from keras_restext.training.optimizers import make_optimizer, warmup_cosine_schedule
 from keras_restext.training.trainer import TrainConfig, TrainResult, predict_classes, train
+from keras_restext.training.multitask import MultiTaskResult, TaskData, tasks_from_columns, train_multitask
 
 __all__ = [
+    "MultiTaskResult",
+    "TaskData",
     "TrainConfig",
     "TrainResult",
     "classification_report",
@@ -16,6 +19,8 @@ __all__ = [
     "make_optimizer",
     "predict_classes",
     "read_history",
+    "tasks_from_columns",
     "train",
+    "train_multitask",
     "warmup_cosine_schedule",
 ]

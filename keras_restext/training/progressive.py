@@ -8,6 +8,10 @@ The schedule, for a model of `S` stages trained for `E` epochs:
    `max(1, E // S)` epochs; with `freeze=True` the copied layers stay frozen;
 3. the full network starts from the grown weights and trains for `E` epochs as usual (early stopping,
    backup, ...), with the earlier stages frozen too when `freeze=True`.
+
+`train(progressive=True, freeze_grown=...)`, `train_multitask(...)` and `restext train --progressive
+[--freeze-grown]` run this schedule (`keras_restext.training.warmstart.pretrain_stages`); the earlier
+stages have no early stopping or backup, and a resumed run does not repeat them. See docs/progressive.md.
 """
 
 from __future__ import annotations
@@ -22,6 +26,11 @@ STAGE_PREFIX = "stage"
 def stage_count(model_config: dict) -> int:
     """The number of stages of a resolved model config."""
     return len(model_config["stage_filters"])
+
+
+def stage_epochs(model_config: dict, epochs: int) -> int:
+    """The epochs each earlier stage trains: `max(1, E // S)`."""
+    return max(1, epochs // stage_count(model_config))
 
 
 def first_stages(model_config: dict, stages: int) -> dict:
@@ -81,16 +90,16 @@ def grow(
         log: progress lines.
     """
     stages = stage_count(model_config)
-    stage_epochs = max(1, epochs // stages)
+    each = stage_epochs(model_config, epochs)
     previous = None
     for stage in range(1, stages):
         model = build(first_stages(model_config, stage))
         if previous is not None:
             transfer_weights(previous, model, freeze=freeze)
-        log(f"restext: progressive stage {stage}/{stages}: {stage_epochs} epoch(s)")
-        fit(model, stage_epochs)
+        log(f"restext: progressive stage {stage}/{stages}: {each} epoch(s)")
+        fit(model, each)
         previous = model
     return previous
 
 
-__all__ = ["first_stages", "grow", "stage_count", "transfer_weights"]
+__all__ = ["first_stages", "grow", "stage_count", "stage_epochs", "transfer_weights"]
