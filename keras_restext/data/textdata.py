@@ -180,10 +180,14 @@ def from_rows(
     label_names: list[str] | None = None,
     delimiter: str | None = None,
     chunk_size: int = 512,
+    dataset: tf.data.Dataset | None = None,
 ) -> TextData:
-    """Builds a `TextData` whose dataset and Python iteration share one row reader."""
+    """Builds a `TextData` whose dataset and Python iteration share one row reader.
+
+    `dataset` replaces the streamed one when the rows are already in memory as tensors.
+    """
     data = TextData(
-        dataset=dataset_from_rows(row_reader, chunk_size),
+        dataset=dataset if dataset is not None else dataset_from_rows(row_reader, chunk_size),
         path=path,
         label_names=label_names,
         format=format,

@@ -198,6 +198,35 @@ def _per_class_table(report: Mapping) -> list[str]:
     return lines
 
 
+def card_run_sections(
+    *,
+    data: Mapping[str, object] | None,
+    preset: str | None,
+    parameters: int | None,
+    config: Mapping[str, object] | None,
+    training: Mapping[str, object] | None,
+) -> list[str]:
+    """The "Data", "Model" and "Training" sections of a model card, as Markdown lines."""
+    lines = []
+    if data:
+        lines += ["## Data", ""] + [f"- {k}: {v}" for k, v in data.items()] + [""]
+    lines += ["## Model", ""]
+    if preset:
+        lines.append(f"- preset: {preset}")
+    if parameters is not None:
+        lines.append(f"- parameters: {parameters:,}")
+    for part, values in (config or {}).items():
+        if isinstance(values, Mapping):
+            shown = ", ".join(f"{k}={v!r}" for k, v in values.items() if k != "vocabulary")
+            lines.append(f"- {part}: {shown}")
+        else:
+            lines.append(f"- {part}: {values!r}")
+    if training:
+        lines += ["", "## Training", ""] + [f"- {k}: {v}" for k, v in training.items()]
+    lines.append("")
+    return lines
+
+
 def model_card(
     *,
     name: str,
@@ -235,22 +264,8 @@ def model_card(
         python_intro, python_imports = ["Python, with only TensorFlow installed:"], []
     lines = [f"# {name} (version {version})", "", f"A keras_restext text classifier, exported on {today}.", ""]
     lines += ["## Classes", "", ", ".join(f"`{label}`" for label in labels), ""]
-    if data:
-        lines += ["## Data", ""] + [f"- {k}: {v}" for k, v in data.items()] + [""]
-    lines += ["## Model", ""]
-    if preset:
-        lines.append(f"- preset: `{preset}`")
-    if parameters is not None:
-        lines.append(f"- parameters: {parameters:,}")
-    for part, values in (config or {}).items():
-        if isinstance(values, Mapping):
-            shown = ", ".join(f"{k}={v!r}" for k, v in values.items() if k != "vocabulary")
-            lines.append(f"- {part}: {shown}")
-        else:
-            lines.append(f"- {part}: {values!r}")
-    if training:
-        lines += [""] + ["## Training", ""] + [f"- {k}: {v}" for k, v in training.items()]
-    lines.append("")
+    lines += card_run_sections(data=data, preset=f"`{preset}`" if preset else None, parameters=parameters,
+                               config=config, training=training)
     if metrics:
         lines += ["## Metrics", ""] + _metrics_table(metrics) + [""]
         for split, report in metrics.items():

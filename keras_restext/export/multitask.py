@@ -28,6 +28,7 @@ from keras_restext.export.artifacts import (
     MODEL_CARD_FILE,
     _metrics_table,
     _per_class_table,
+    card_run_sections,
     plot_confusion_matrix,
     plot_training_curves,
     write_json,
@@ -135,19 +136,13 @@ def multitask_model_card(
         outputs = ", ".join(f"`{o}`" for o in output_names(task))
         lines.append(f"| {task} | {', '.join(f'`{label}`' for label in labels)} | {outputs} |")
     lines.append("")
-    if data:
-        lines += ["## Data", ""] + [f"- {k}: {v}" for k, v in data.items()] + [""]
-    lines += ["## Model", ""]
-    if preset:
-        lines.append(f"- preset: `{preset}`, one shared trunk, one head per task")
-    if parameters is not None:
-        lines.append(f"- parameters: {parameters:,}")
-    for part, values in (config or {}).items():
-        if isinstance(values, Mapping):
-            lines.append(f"- {part}: " + ", ".join(f"{k}={v!r}" for k, v in values.items() if k != "vocabulary"))
-    if training:
-        lines += ["", "## Training", ""] + [f"- {k}: {v}" for k, v in training.items()]
-    lines.append("")
+    lines += card_run_sections(
+        data=data,
+        preset=f"`{preset}`, one shared trunk, one head per task" if preset else None,
+        parameters=parameters,
+        config=config,
+        training=training,
+    )
     if metrics:
         lines += ["## Metrics", ""]
         for task in tasks:

@@ -10,7 +10,7 @@ import tensorflow as tf
 
 from keras_restext.data.errors import DataError, shorten
 from keras_restext.data.sources.common import BAD_ROW_POLICIES, check_choice, join_label_list, label_to_str, text_to_str
-from keras_restext.data.textdata import Row, Tally, TextData
+from keras_restext.data.textdata import Row, Tally, TextData, from_rows
 
 MEMORY = "<memory>"
 
@@ -86,18 +86,15 @@ def from_row_list(
     def row_reader() -> Iterator[Row]:
         return iter(rows)
 
-    data = TextData(
-        dataset=dataset,
+    return from_rows(
+        row_reader,
         path=path,
-        label_names=None if label_names is None else list(label_names),
         format=format,
-        multi_label_delimiter=delimiter,
-        row_reader=row_reader,
+        tally=tally,
+        label_names=None if label_names is None else list(label_names),
+        delimiter=delimiter,
+        dataset=dataset,
     )
-    if tally is not None:
-        tally.data = data
-        tally._publish()
-    return data
 
 
 def from_tf_dataset(dataset: tf.data.Dataset, *, label_delimiter: str | None = None) -> TextData:
