@@ -6,8 +6,7 @@ import argparse
 
 from keras_restext.cli.common import DATA_HELP, add_data_options, positive_float, positive_int, read_options
 from keras_restext.cli.tasks import TASKS_EXAMPLE, add_task_options, parse_tasks, run_multitask, training_options
-
-STRATEGIES = ("auto", "default", "mirrored", "multiworker", "tpu")  # keras_restext.training.distribute
+from keras_restext.training.distribute import STRATEGIES
 
 DESCRIPTION = """\
 Trains a classifier on labelled text: a Keras progress bar per epoch, validation metrics each epoch,

@@ -5,9 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_restext.cli.train import STRATEGIES as CLI_STRATEGIES
 from keras_restext.training import train
-from keras_restext.training.distribute import STRATEGIES
 from tests.training.helpers import write_tsv
 
 
@@ -50,7 +48,3 @@ def test_static_shapes_compile_with_xla_and_evaluate_every_example(tmp_path, fil
 def test_mixed_precision_must_be_known(files):
     with pytest.raises(ValueError, match=r"`mixed_precision` must be one of .* Received: mixed_precision='int8'"):
         train(**files, preset="restext_small", mixed_precision="int8", log=None)
-
-
-def test_cli_offers_every_strategy():
-    assert CLI_STRATEGIES == STRATEGIES
