@@ -1,6 +1,7 @@
 """Validation accuracy of `restext_base` with overrides: how the default preset was chosen.
 
     python -m benchmarks.tune_default mr '{"tokenizer": {"ngrams": 1, "max_length": 256}}'
+    python -m benchmarks.tune_default mr --baselines   # fastText and TF-IDF + LR on the same split
 
 Trains on 90% of the set's training file and prints the validation accuracy of every epoch on the
 other, stratified 10% (seed 0): the test file is never read. The JSON argument overrides the model
@@ -22,6 +23,18 @@ from keras_restext.training.optimizers import make_optimizer
 TRAIN_FILES = {"mr": "mr/train.csv", "trec": "trec/train.tsv", "sst2": "sst2/train.tsv"}
 
 
+def _split(dataset: str):
+    return split_validation(read_dataset(f"../shared/data/{TRAIN_FILES[dataset]}"), 0.1, seed=0)
+
+
+def baseline_accuracies(dataset: str) -> dict[str, float]:
+    """fastText and TF-IDF + LR (the benchmark's settings) on the same validation split."""
+    from benchmarks.baselines import fasttext_baseline, tfidf_lr_baseline  # noqa: PLC0415
+
+    train, validation = (part.texts_and_labels() for part in _split(dataset))
+    return {f.__name__: f(train, validation, 0)["accuracy"] for f in (fasttext_baseline, tfidf_lr_baseline)}
+
+
 def validation_accuracy(dataset: str, overrides: dict) -> list[float]:
     """Trains restext_base (with `overrides`) and returns the validation accuracy of each epoch."""
     config = keras_restext.get_preset("restext_base")
@@ -29,7 +42,7 @@ def validation_accuracy(dataset: str, overrides: dict) -> list[float]:
     config["tokenizer"].update(overrides.pop("tokenizer", {}))
     training = config["training"]
 
-    train, validation = split_validation(read_dataset(f"../shared/data/{TRAIN_FILES[dataset]}"), 0.1, seed=0)
+    train, validation = _split(dataset)
     labels = LabelVocabulary.from_data(train)
     tokenizer = make_tokenizer(**config["tokenizer"]).adapt(train)
     keras.utils.set_random_seed(0)
@@ -52,7 +65,10 @@ def validation_accuracy(dataset: str, overrides: dict) -> list[float]:
 
 
 if __name__ == "__main__":
-    name, overrides = sys.argv[1], json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
+    name, overrides = sys.argv[1], json.loads(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[2] != "--baselines" else {}
+    if sys.argv[2:] == ["--baselines"]:
+        print(name, {k: round(v, 4) for k, v in baseline_accuracies(name).items()})
+        sys.exit(0)
     start = time.time()
     accuracies = validation_accuracy(name, dict(overrides))
     print(f"{name} {json.dumps(overrides)}: validation accuracy by epoch {[round(a, 3) for a in accuracies]}, "

@@ -84,7 +84,9 @@ PRESETS: dict[str, dict] = {
                 "drop_path": 0.1,
                 "head_dropout": 0.5,
             },
-            "training": dict(_TRAINING),
+            # 5 epochs (the warm-up and cosine decay compressed into them) matched or beat 10 on the
+            # MR and SST-2 validation splits and halve the training time (benchmarks/README.md).
+            "training": {**_TRAINING, "epochs": 5},
         },
     },
     "restext_small": {
