@@ -15,6 +15,8 @@ DATASET_NAMES = {"mr": "MR", "trec": "TREC", "sst2": "SST-2", "20news": "20 News
 
 # Accuracy (%) measured on this machine by a colleague: TF-IDF + LR / fastText (issue #6).
 REFERENCE_ACCURACY = {"mr": (77.9, 78.5), "trec": (87.6, 91.2), "sst2": (82.6, 79.8)}
+# Kim (2014), CNN-rand, as published (accuracy %): the issue asks ours to reach these too.
+KIM_PUBLISHED = {"mr": 76.1, "sst2": 82.7, "trec": 91.2}
 
 GIB = 1024.0
 
@@ -170,12 +172,23 @@ def targets_table(runs: list[dict], eff: dict | None) -> list[str]:
         step = eff["length_scaling"]["max_step_exponent"]
         rows.append(("time per example grows no faster than linearly with length (5% timing tolerance)",
                      f"steepest step exponent {step:.2f}", step <= 1.05))
-    for dataset, (tfidf, fast) in REFERENCE_ACCURACY.items():
+    for dataset in _datasets(runs):
         ours = _ok(_select(runs, dataset, "ours"))
-        if ours:
-            acc = 100 * _mean([r["accuracy"] for r in ours])
-            rows.append((f"{DATASET_NAMES[dataset]} accuracy vs TF-IDF+LR {tfidf} / fastText {fast}",
+        if not ours:
+            continue
+        acc, name = 100 * _mean([r["accuracy"] for r in ours]), DATASET_NAMES[dataset]
+        baselines = {m: _ok(_select(runs, dataset, m)) for m in ("tfidf_lr", "fasttext")}
+        if all(baselines.values()):
+            tfidf, fast = (100 * _mean([r["accuracy"] for r in baselines[m]]) for m in ("tfidf_lr", "fasttext"))
+            rows.append((f"{name} accuracy (mean of {len(ours)}) ≥ the best of TF-IDF+LR {tfidf:.1f} / "
+                         f"fastText {fast:.1f} in this run", f"{acc:.1f}", acc >= max(tfidf, fast)))
+        if dataset in REFERENCE_ACCURACY:
+            tfidf, fast = REFERENCE_ACCURACY[dataset]
+            rows.append((f"{name} accuracy ≥ the issue's reference TF-IDF+LR {tfidf} / fastText {fast}",
                          f"{acc:.1f}", acc >= max(tfidf, fast)))
+        if dataset in KIM_PUBLISHED:
+            rows.append((f"{name} accuracy ≥ Kim CNN-rand published {KIM_PUBLISHED[dataset]}",
+                         f"{acc:.1f}", acc >= KIM_PUBLISHED[dataset]))
     lines = ["| target | measured | met |", "|---|---:|:---:|"]
     lines += [f"| {name} | {value} | {_verdict(ok)} |" for name, value, ok in rows]
     return lines
