@@ -65,16 +65,14 @@ def write_export(
     metrics = dict(metrics or {})
 
     def write(folder: str, version: int) -> None:
-        export_saved_model(serving_model, folder)
-        serving_model.save(os.path.join(folder, KERAS_FILE))
+        write_model_and_record(
+            folder, serving_model,
+            metrics=metrics, history=history, data=data, preset=preset, config=config, training=training,
+        )
         write_labels(os.path.join(folder, LABELS_FILE), labels)
-        # Everything the card says, so that `restext export` can rebuild the card from this file.
-        record = {**metrics, "history": dict(history or {}), "training": dict(training or {})}
-        record.update({"data": dict(data or {}), "preset": preset, "config": dict(config or {})})
-        write_json(os.path.join(folder, METRICS_FILE), record)
         if history:
             plot_training_curves(os.path.join(folder, CURVES_FILE), history)
-        split = "test" if "test" in metrics else "validation" if "validation" in metrics else None
+        split = plotted_split(metrics)
         if split:
             report = metrics[split]
             plot_confusion_matrix(
@@ -94,13 +92,43 @@ def write_export(
             parameters=count_params(serving_model),
             training=training,
         )
-        with open(os.path.join(folder, MODEL_CARD_FILE), "w", encoding="utf-8") as f:
-            f.write(card)
+        write_model_card(folder, card)
 
     return write_version_atomically(base_dir, write)
 
 
 RECORD_KEYS = ("history", "training", "data", "preset", "config")
+
+
+def write_model_and_record(
+    folder: str,
+    serving_model: keras.Model,
+    *,
+    metrics: Mapping[str, Mapping],
+    history: Mapping[str, list] | None,
+    data: Mapping[str, object] | None,
+    preset: str | None,
+    config: Mapping[str, object] | None,
+    training: Mapping[str, object] | None,
+) -> None:
+    """What every export version holds, single- or multi-task: the SavedModel, `model.keras` and
+    `metrics.json`, which records the metrics of each split and, under `RECORD_KEYS`, everything
+    the card says (so that `restext export` can rebuild the card from it)."""
+    export_saved_model(serving_model, folder)
+    serving_model.save(os.path.join(folder, KERAS_FILE))
+    record = {**metrics, "history": dict(history or {}), "training": dict(training or {})}
+    record.update({"data": dict(data or {}), "preset": preset, "config": dict(config or {})})
+    write_json(os.path.join(folder, METRICS_FILE), record)
+
+
+def plotted_split(metrics: Mapping[str, object]) -> str | None:
+    """The split whose confusion matrix an export draws: "test" when there is one, else "validation"."""
+    return "test" if "test" in metrics else "validation" if "validation" in metrics else None
+
+
+def write_model_card(folder: str, card: str) -> None:
+    with open(os.path.join(folder, MODEL_CARD_FILE), "w", encoding="utf-8") as f:
+        f.write(card)
 
 
 def reexport(model_path: str, base_dir: str) -> str:

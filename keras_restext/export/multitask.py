@@ -23,9 +23,6 @@ import keras
 
 from keras_restext.export.artifacts import (
     CURVES_FILE,
-    KERAS_FILE,
-    METRICS_FILE,
-    MODEL_CARD_FILE,
     _metrics_table,
     _per_class_table,
     card_run_sections,
@@ -35,8 +32,9 @@ from keras_restext.export.artifacts import (
     write_labels,
     write_version_atomically,
 )
+from keras_restext.export.exporter import plotted_split, write_model_and_record, write_model_card
 from keras_restext.export.loading import TASKS_FILE
-from keras_restext.export.serving import export_saved_model, output_names, serving_tasks
+from keras_restext.export.serving import output_names, serving_tasks
 from keras_restext.models import count_params
 
 MEAN_ACCURACY = "mean_task_accuracy"
@@ -73,14 +71,13 @@ def write_multitask_export(
     metrics = {split: dict(reports) for split, reports in (metrics or {}).items()}
 
     def write(folder: str, version: int) -> None:
-        export_saved_model(serving_model, folder)
-        serving_model.save(os.path.join(folder, KERAS_FILE))
+        write_model_and_record(
+            folder, serving_model,
+            metrics=metrics, history=history, data=data, preset=preset, config=config, training=training,
+        )
         write_json(os.path.join(folder, TASKS_FILE), {"tasks": tasks})
         for task, labels in tasks.items():
             write_labels(os.path.join(folder, f"labels_{task}.txt"), labels)
-        record = {**metrics, "history": dict(history or {}), "training": dict(training or {})}
-        record.update({"data": dict(data or {}), "preset": preset, "config": dict(config or {})})
-        write_json(os.path.join(folder, METRICS_FILE), record)
         if history:
             curves = {"epoch": history.get("epoch", [])}
             for key in ("loss", "val_loss"):
@@ -90,7 +87,7 @@ def write_multitask_export(
                 if f"{prefix}{MEAN_ACCURACY}" in history:
                     curves[f"{prefix}accuracy"] = history[f"{prefix}{MEAN_ACCURACY}"]
             plot_training_curves(os.path.join(folder, CURVES_FILE), curves)
-        split = "test" if "test" in metrics else "validation" if "validation" in metrics else None
+        split = plotted_split(metrics)
         if split:
             for task, report in metrics[split].items():
                 plot_confusion_matrix(
@@ -110,8 +107,7 @@ def write_multitask_export(
             parameters=count_params(serving_model),
             training=training,
         )
-        with open(os.path.join(folder, MODEL_CARD_FILE), "w", encoding="utf-8") as f:
-            f.write(card)
+        write_model_card(folder, card)
 
     return write_version_atomically(base_dir, write)
 
