@@ -54,6 +54,8 @@ def add_parser(subparsers) -> None:
     option("--static-shapes", action="store_true",
            help="pad batches to exactly --max-length, drop the last partial batch, compile with XLA (TPU)")
     option("--jit-compile", action="store_true", help="compile the training steps with XLA")
+    option("--steps-per-execution", type=positive_int, default=16, metavar="N",
+           help="training steps per call of the compiled step (default 16; 1 under multi-worker)")
     group = parser.add_argument_group("output")
     option = group.add_argument
     option("--output", metavar="DIR", help="the run folder: backup, TensorBoard logs, history (default runs/<NAME>)")
@@ -89,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
         mixed_precision=args.mixed_precision,
         static_shapes=args.static_shapes,
         jit_compile=args.jit_compile,
+        steps_per_execution=args.steps_per_execution,
         **training_options(args),  # --progressive, --freeze-grown, --embeddings, --embeddings-mode
     )
     if tasks:

@@ -53,6 +53,7 @@ from keras_restext.export.multitask import write_multitask_export
 from keras_restext.models import build_resnet_classifier
 from keras_restext.training.callbacks import BACKUP_DIR, best_epoch, make_callbacks, read_history, restore_best_weights
 from keras_restext.training.distribute import (
+    effective_steps_per_execution,
     is_chief,
     patch_for_multiworker,
     remove_worker_dir,
@@ -459,6 +460,7 @@ def compile_multitask(
     *,
     strategy: tf.distribute.Strategy | None = None,
     jit_compile: bool | str = "auto",
+    steps_per_execution: int = 1,
 ) -> keras.Model:
     """AdamW with warm-up and cosine decay; per task a label-smoothed cross-entropy (weighted by the
     sample weights, so missing labels are masked) and an accuracy over the labelled examples.
@@ -476,6 +478,7 @@ def compile_multitask(
         loss_weights={t: float(loss_weights[t]) for t in tasks},
         weighted_metrics={t: ["accuracy"] for t in tasks},
         jit_compile=jit_compile,
+        steps_per_execution=steps_per_execution,
     )
     patch_for_multiworker(classifier)
     return classifier
@@ -631,7 +634,10 @@ def train_multitask(
         finally:
             keras.config.set_dtype_policy(previous_policy)
         jit = True if (config.jit_compile or config.static_shapes) else "auto"
-        return compile_multitask(model, training, total_steps, loss_weights, strategy=strategy, jit_compile=jit)
+        return compile_multitask(
+            model, training, total_steps, loss_weights, strategy=strategy, jit_compile=jit,
+            steps_per_execution=effective_steps_per_execution(config, strategy),
+        )  # fmt: skip
 
     with strategy.scope():
         classifier = build({}, steps_per_epoch * training["epochs"])

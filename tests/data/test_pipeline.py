@@ -64,7 +64,7 @@ def test_bucketing_groups_similar_lengths(mr):
         bucket = np.searchsorted(boundaries, row_lengths, side="right")
         assert len(set(bucket)) == 1 and row_lengths.min() >= edges[bucket[0]]
     assert sorted(l for x, _ in batches for l in (x > 0).sum(axis=1)) == sorted(lengths.tolist())
-    assert default_bucket_boundaries(256) == [8, 16, 32, 64, 128, 257]
+    assert default_bucket_boundaries(256) == [8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 257]
     with pytest.raises(ValueError, match="exclude each other"):
         build_pipeline(data, tokenizer, labels, bucket=True, static_shapes=True)
 

@@ -5,9 +5,10 @@ import math
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from keras_restext.training.callbacks import EpochScalars, best_epoch, finished_epochs, make_callbacks, read_history
-from keras_restext.training.optimizers import make_optimizer, warmup_cosine_schedule
+from keras_restext.training.optimizers import FusedAdamW, make_optimizer, warmup_cosine_schedule
 
 
 def test_schedule_warms_up_linearly_then_decays_by_cosine():
@@ -51,7 +52,57 @@ def test_adamw_does_not_decay_biases():
     optimizer.apply_gradients(zip(zeros, [kernel, bias]))
     assert np.all(np.asarray(kernel) < 1.0)  # decayed
     np.testing.assert_allclose(np.asarray(bias), 1.0)  # not decayed
-    assert isinstance(optimizer, keras.optimizers.AdamW)
+    assert isinstance(optimizer, FusedAdamW) and isinstance(optimizer, keras.optimizers.AdamW)
+
+
+class DenseAdamW(keras.optimizers.AdamW):
+    """The reference: Keras's AdamW, with a sparse gradient made dense first (Keras's own sparse
+    path squares a repeated row's slices one by one, not their sum)."""
+
+    def apply(self, grads, trainable_variables=None):
+        grads = [tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g for g in grads]
+        return super().apply(grads, trainable_variables)
+
+
+def _steps(optimizer, gradients, table):
+    variable = keras.Variable(table)
+    for gradient in gradients:
+        optimizer.apply([gradient], [variable])
+    return np.asarray(variable)
+
+
+def test_fused_adamw_matches_keras_adamw_on_dense_and_sparse_gradients():
+    rng = np.random.default_rng(0)
+    table = rng.normal(size=(6, 3)).astype("float32")
+    dense = [tf.constant(rng.normal(size=(6, 3)).astype("float32")) for _ in range(3)]
+    # An embedding's gradient: rows 4 and 1 (4 twice, its slices add up), then row 0.
+    sparse = [
+        tf.IndexedSlices(tf.constant(rng.normal(size=(3, 3)).astype("float32")), tf.constant([4, 1, 4]), tf.constant([6, 3])),
+        tf.IndexedSlices(tf.constant(rng.normal(size=(1, 3)).astype("float32")), tf.constant([0]), tf.constant([6, 3])),
+    ]
+    for gradients in (dense, sparse):
+        ours = _steps(FusedAdamW(learning_rate=0.1, weight_decay=0.3), gradients, table)
+        keras_adamw = _steps(DenseAdamW(learning_rate=0.1, weight_decay=0.3), gradients, table)
+        assert not np.allclose(ours, table)
+        np.testing.assert_allclose(ours, keras_adamw, rtol=1e-5, atol=1e-6)
+
+
+def test_fused_adamw_trains_a_model_like_keras_adamw():
+    def fit(optimizer):
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((4,), dtype="int32"), keras.layers.Embedding(10, 4),
+                                  keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(2, activation="softmax")])
+        model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy")
+        x = np.array([[1, 2, 3, 4], [5, 6, 7, 8]] * 8, "int32")
+        losses = model.fit(x, np.array([0, 1] * 8), epochs=20, batch_size=8, shuffle=False, verbose=0).history["loss"]
+        return losses, [np.asarray(w) for w in model.weights]
+
+    losses, weights = fit(FusedAdamW(learning_rate=5e-2, weight_decay=0.1))
+    reference_losses, reference_weights = fit(DenseAdamW(learning_rate=5e-2, weight_decay=0.1))
+    assert losses[-1] < 0.5 * losses[0]
+    np.testing.assert_allclose(losses, reference_losses, rtol=1e-4)
+    for ours, reference in zip(weights, reference_weights):
+        np.testing.assert_allclose(ours, reference, rtol=1e-4, atol=1e-5)
 
 
 def test_callbacks_and_their_folders(tmp_path):
