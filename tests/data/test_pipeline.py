@@ -123,3 +123,16 @@ def test_argument_errors(mr):
         build_pipeline(data, tokenizer, labels, batch_size=0)
     with pytest.raises(ValueError, match="must hold \\(text, label\\) pairs"):
         build_pipeline(tf.data.Dataset.from_tensor_slices(["a"]), tokenizer, labels)
+
+
+@pytest.mark.parametrize("bucket", [False, True])
+def test_autotune_is_off_unless_asked_and_changes_no_batch(mr, bucket):
+    data, tokenizer, labels = mr
+    kwargs = dict(batch_size=32, shuffle=True, seed=3, bucket=bucket)
+    default = build_pipeline(data, tokenizer, labels, **kwargs)
+    tuned = build_pipeline(data, tokenizer, labels, autotune=True, **kwargs)
+    assert default.options().autotune.enabled is False
+    assert tuned.options().autotune.enabled is True
+    for (x, y), (x_tuned, y_tuned) in zip(_batches(default), _batches(tuned), strict=True):
+        np.testing.assert_array_equal(x, x_tuned)
+        np.testing.assert_array_equal(y, y_tuned)
