@@ -18,6 +18,7 @@ import keras
 
 import keras_restext
 from keras_restext.data import LabelVocabulary, build_pipeline, make_tokenizer, read_dataset, split_validation
+from keras_restext.training import TrainConfig
 from keras_restext.training.optimizers import make_optimizer
 
 TRAIN_FILES = {"mr": "mr/train.csv", "trec": "trec/train.tsv", "sst2": "sst2/train.tsv", "20news": "20news/train"}
@@ -59,7 +60,7 @@ def validation_accuracy(dataset: str, overrides: dict) -> list[float]:
                                  warmup_fraction=training["warmup_fraction"]),
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=training["label_smoothing"]),
         metrics=["accuracy"],
-        steps_per_execution=16,  # as `train` does
+        steps_per_execution=TrainConfig.steps_per_execution,  # as `train` does
     )
     history = model.fit(batches, validation_data=validation_batches, epochs=training["epochs"], verbose=0)
     return history.history["val_accuracy"]

@@ -127,12 +127,12 @@ def remove_worker_dir(directory: str, strategy: tf.distribute.Strategy | None = 
         shutil.rmtree(write_dir(directory, strategy), ignore_errors=True)
 
 
-def effective_steps_per_execution(config, strategy: tf.distribute.Strategy) -> int:
-    """`config.steps_per_execution`, or 1 under `MultiWorkerMirroredStrategy`: Keras 3.15's
-    multi-step training loop fails there ("Detected at node while/cond/Placeholder")."""
+def effective_steps_per_execution(steps_per_execution: int, strategy: tf.distribute.Strategy) -> int:
+    """`steps_per_execution`, or 1 under `MultiWorkerMirroredStrategy`: Keras 3.15's multi-step
+    training loop fails there ("Detected at node while/cond/Placeholder")."""
     if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
         return 1
-    return config.steps_per_execution
+    return steps_per_execution
 
 
 def patch_for_multiworker(model) -> None:

@@ -636,7 +636,7 @@ def train_multitask(
         jit = True if (config.jit_compile or config.static_shapes) else "auto"
         return compile_multitask(
             model, training, total_steps, loss_weights, strategy=strategy, jit_compile=jit,
-            steps_per_execution=effective_steps_per_execution(config, strategy),
+            steps_per_execution=effective_steps_per_execution(config.steps_per_execution, strategy),
         )  # fmt: skip
 
     with strategy.scope():

@@ -76,17 +76,14 @@ class FusedAdamW(keras.optimizers.AdamW):
         pass
 
     def update_step(self, gradient, variable, learning_rate):
-        if not hasattr(variable, "handle"):  # not a TensorFlow resource variable
-            if self.weight_decay and self._use_weight_decay(variable):
-                rate = keras.ops.cast(learning_rate, variable.dtype) * self.weight_decay
-                variable.assign(variable * (1 - rate))
-            return super().update_step(gradient, variable, learning_rate)
         dtype = variable.dtype
-        index = self._get_variable_index(variable)
-        m, v = self._momentums[index].value, self._velocities[index].value
         learning_rate = tf.cast(learning_rate, dtype)
         if self.weight_decay and self._use_weight_decay(variable):
             variable.assign(variable * (1 - learning_rate * tf.cast(self.weight_decay, dtype)))
+        if not hasattr(variable, "handle"):  # not a TensorFlow resource variable
+            return super().update_step(gradient, variable, learning_rate)
+        index = self._get_variable_index(variable)
+        m, v = self._momentums[index].value, self._velocities[index].value
         step = tf.cast(self.iterations + 1, dtype)
         beta_1, beta_2 = tf.cast(self.beta_1, dtype), tf.cast(self.beta_2, dtype)
         # An embedding's gradient is sparse; Adam's moments move every row, so it is made dense.

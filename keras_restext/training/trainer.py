@@ -354,7 +354,7 @@ def _compiled_classifier(
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=training["label_smoothing"]),
         metrics=["accuracy"],
         jit_compile=config.jit_compile or config.static_shapes,
-        steps_per_execution=effective_steps_per_execution(config, strategy),
+        steps_per_execution=effective_steps_per_execution(config.steps_per_execution, strategy),
     )
     patch_for_multiworker(classifier)
     return classifier
