@@ -2,8 +2,9 @@
 
 It goes through the package's public API, exactly as a user would:
 `keras_restext.training.train` (the function behind `restext train`) with the preset's own recipe
-(tokenizer, architecture, batch size, epochs, AdamW with warm-up and cosine decay, label smoothing,
-early stopping on a stratified 10% of the training data), then `write_export` (called by `train`)
+(tokenizer, architecture, batch size, epochs, AdamW with warm-up and cosine decay, label smoothing;
+like a user who gives no validation data, every training example trains and the last epoch's
+weights are kept), then `write_export` (called by `train`)
 writes the raw-string SavedModel, and `keras_restext.export.load_predictor` loads it back for the
 accuracy and the inference timings. Nothing is tuned per set.
 """
@@ -51,7 +52,7 @@ def train_ours(
     """Trains `preset` on one set with `keras_restext.training.train`, exports it and measures it.
 
     Args:
-        train_texts, train_labels: the training set (`train` holds out 10% for early stopping).
+        train_texts, train_labels: the training set (all of it trains: `train`'s default).
         test_texts, test_labels: the test set, scored through the exported SavedModel.
         seed: the random seed (weights, shuffling, validation split).
         preset: the preset to train; the issue's benchmark uses the default, `restext_base`.

@@ -80,6 +80,17 @@ def positive_int(value: str) -> int:
     return number
 
 
+def fraction(value: str) -> float:
+    """A number in [0, 1): a share of the training data."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), received {value!r}") from None
+    if not 0 <= number < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), received {value!r}")
+    return number
+
+
 def positive_float(value: str) -> float:
     try:
         number = float(value)

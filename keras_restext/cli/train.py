@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from keras_restext.cli.common import DATA_HELP, add_data_options, positive_float, positive_int, read_options
+from keras_restext.cli.common import DATA_HELP, add_data_options, fraction, positive_float, positive_int, read_options
 from keras_restext.cli.tasks import TASKS_EXAMPLE, add_task_options, parse_tasks, run_multitask, training_options
 from keras_restext.training.distribute import STRATEGIES
 
 DESCRIPTION = """\
-Trains a classifier on labelled text: a Keras progress bar per epoch, validation metrics each epoch,
-early stopping on validation with the best weights restored, test metrics at the end, then the
-export (with --export). The training state is backed up under --output every epoch: a run that was
+Trains a classifier on labelled text: a Keras progress bar per epoch, test metrics at the end, then
+the export (with --export). With validation data (--validation, or --validation-fraction to hold
+some training data out): validation metrics each epoch and early stopping with the best epoch's
+weights restored; without (the default), every example trains and the last epoch's weights are kept. The training state is backed up under --output every epoch: a run that was
 killed resumes after its last finished epoch when started again with the same command.
 """
 
@@ -31,7 +32,9 @@ def add_parser(subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--train", metavar="PATH", help=f"training data: {DATA_HELP} (not with --task)")
-    parser.add_argument("--validation", metavar="PATH", help="validation data (default: 10%% of --train, stratified)")
+    parser.add_argument("--validation", metavar="PATH", help="validation data, for early stopping and the best epoch")
+    parser.add_argument("--validation-fraction", type=fraction, default=0.0, metavar="F",
+                        help="without --validation, hold out this share of --train, stratified (default 0: none)")
     parser.add_argument("--test", metavar="PATH", help="test data, evaluated once at the end")
     add_data_options(parser)
     add_task_options(parser)
@@ -73,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
     config = TrainConfig(
         train=args.train,
         validation=args.validation,
+        validation_fraction=args.validation_fraction,
         test=args.test,
         format=options.get("format"),
         text_column=options.get("text_column"),

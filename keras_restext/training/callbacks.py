@@ -49,7 +49,11 @@ def restore_best_weights(model: keras.Model, output_dir: str) -> bool:
 
 
 def read_history(output_dir: str) -> dict[str, list[float]]:
-    """The per-epoch metrics in `<output_dir>/history.csv` as lists by column (`epoch` included)."""
+    """The per-epoch metrics in `<output_dir>/history.csv` as lists by column (`epoch` included).
+
+    Columns without any number are left out: Keras' `CSVLogger` writes `val_*` columns of "NA"
+    when training has no validation data.
+    """
     path = os.path.join(output_dir, HISTORY_FILE)
     if not os.path.exists(path):
         return {}
@@ -62,7 +66,7 @@ def read_history(output_dir: str) -> dict[str, list[float]]:
                 history.setdefault(key, []).append(float(value))
             except (TypeError, ValueError):
                 history.setdefault(key, []).append(float("nan"))
-    return history
+    return {key: values for key, values in history.items() if not all(v != v for v in values)}
 
 
 def best_epoch(history: dict[str, list[float]], monitor: str) -> int | None:
@@ -134,11 +138,35 @@ class EpochScalars(keras.callbacks.Callback):
         self._writers = {}
 
 
+def _best_epoch_callbacks(
+    best_path: str, monitor: str, patience: int | None, best_so_far: float | None, verbose: int
+) -> list[keras.callbacks.Callback]:
+    """Early stopping on `monitor`, and a checkpoint of the best epoch's weights."""
+    mode = "min" if "loss" in monitor else "max"
+    stopping = keras.callbacks.EarlyStopping(
+        monitor=monitor,
+        mode=mode,
+        patience=patience if patience is not None else 10**9,
+        restore_best_weights=True,
+        verbose=verbose,
+    )
+    # EarlyStopping forgets the epochs before a resumption; this checkpoint remembers the best of all.
+    checkpoint = keras.callbacks.ModelCheckpoint(
+        best_path,
+        monitor=monitor,
+        mode=mode,
+        save_best_only=True,
+        save_weights_only=True,
+        initial_value_threshold=best_so_far,
+    )
+    return [stopping, checkpoint]
+
+
 def make_callbacks(
     output_dir: str,
     *,
     patience: int | None = 3,
-    monitor: str = "val_accuracy",
+    monitor: str | None = "val_accuracy",
     backup: bool = True,
     tensorboard: bool = True,
     verbose: int = 1,
@@ -151,7 +179,8 @@ def make_callbacks(
             stopping. The best epoch's weights are restored at the end either way. After a
             resumption the patience counts from the resumed epoch; the best weights of all epochs
             are kept in `best.weights.h5` (restore them with `restore_best_weights`).
-        monitor: the validation metric to watch, e.g. `"val_accuracy"` (maximised) or `"val_loss"`.
+        monitor: the validation metric to watch, e.g. `"val_accuracy"` (maximised) or `"val_loss"`;
+            None (training without validation data): no early stopping and no best weights.
         backup: back the training state up each epoch (`keras.callbacks.BackupAndRestore`), so the
             same run started again resumes after the last finished epoch.
         tensorboard: write TensorBoard logs under `output_dir/logs` (`keras.callbacks.TensorBoard`
@@ -159,8 +188,8 @@ def make_callbacks(
         verbose: 1 says when early stopping stops and which epoch's weights are restored.
 
     Returns:
-        A list of callbacks: TerminateOnNaN, EarlyStopping, ModelCheckpoint (best weights),
-        CSVLogger, a TensorBoard logger and BackupAndRestore.
+        A list of callbacks: TerminateOnNaN, EarlyStopping and ModelCheckpoint (best weights; not
+        without `monitor`), CSVLogger, a TensorBoard logger and BackupAndRestore.
 
     Example:
     >>> callbacks = make_callbacks("/tmp/restext-run", patience=2, tensorboard=False)
@@ -175,7 +204,7 @@ def make_callbacks(
     if resumed:
         _trim_history(history_path, resumed)
         history = read_history(output_dir)
-        epoch = best_epoch(history, monitor)
+        epoch = None if monitor is None else best_epoch(history, monitor)
         if epoch is not None and os.path.exists(best_path):
             best_so_far = history[monitor][history["epoch"].index(epoch)]
     else:
@@ -184,27 +213,8 @@ def make_callbacks(
                 os.remove(stale)
 
     callbacks: list[keras.callbacks.Callback] = [keras.callbacks.TerminateOnNaN()]
-    mode = "min" if "loss" in monitor else "max"
-    callbacks.append(
-        keras.callbacks.EarlyStopping(
-            monitor=monitor,
-            mode=mode,
-            patience=patience if patience is not None else 10**9,
-            restore_best_weights=True,
-            verbose=verbose,
-        )
-    )
-    # EarlyStopping forgets the epochs before a resumption; this checkpoint remembers the best of all.
-    callbacks.append(
-        keras.callbacks.ModelCheckpoint(
-            best_path,
-            monitor=monitor,
-            mode=mode,
-            save_best_only=True,
-            save_weights_only=True,
-            initial_value_threshold=best_so_far,
-        )
-    )
+    if monitor is not None:
+        callbacks += _best_epoch_callbacks(best_path, monitor, patience, best_so_far, verbose)
     callbacks.append(keras.callbacks.CSVLogger(history_path, append=bool(resumed)))
     if tensorboard:
         log_dir = os.path.join(output_dir, LOGS_DIR)

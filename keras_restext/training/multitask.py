@@ -10,7 +10,8 @@ The steps, as in `train`:
 
 1. read every task's data into memory; tasks that name the same file (and the same validation and
    test files) share its rows, an empty label cell meaning "no label for this task"; no validation
-   file → a seeded split of the training rows, stratified by their labels;
+   file → with `validation_fraction` > 0 a seeded split of the training rows, stratified by their
+   labels, else no validation data (all rows train, the last epoch's weights are kept);
 2. one `LabelVocabulary` per task from its training labels; validation and test labels are checked;
 3. one tokenizer adapted to all training texts; the task data sets are concatenated and shuffled
    (seeded) and tokenised in `tf.data` by `build_pipeline`; a batch is
@@ -19,7 +20,7 @@ The steps, as in `train`:
    `loss_weight × masked cross-entropy` (Keras averages each task's loss over the whole batch, so a
    task also weighs in proportion to its share of the examples); accuracy per task counts only the
    examples labelled for it;
-5. `fit` with early stopping on the mean of the tasks' validation accuracies (`val_mean_task_accuracy`),
+5. `fit` (with validation data: early stopping on the mean of the tasks' validation accuracies, `val_mean_task_accuracy`),
    backup, logs; pretrained word vectors and progressive training as in `train`;
 6. per-task accuracy, macro-F1 and confusion matrices on validation and test data;
 7. export: a SavedModel whose `serving_default` returns `<task>_probabilities`, `<task>_label_id`
@@ -84,7 +85,8 @@ class TaskData:
     Attributes:
         train: the training data (a path, a glob, a folder, `"tfds:NAME"`, or an in-memory
             `(texts, labels)` pair): anything `read_dataset` reads.
-        validation: validation data; None splits `validation_fraction` off the training data.
+        validation: validation data; None splits `validation_fraction` off the training data
+            (with the default fraction 0: no validation data for this task).
         test: optional test data, evaluated at the end.
         label_column: the label column of this task (None: found by name, or the `TrainConfig`'s).
         text_column, format, header: how to read the files (None: the `TrainConfig`'s, else inferred).
@@ -137,7 +139,8 @@ class MultiTaskResult:
     """What `train_multitask` returns.
 
     Attributes:
-        classifier: the trained token-id model, dict outputs keyed by task (best epoch's weights).
+        classifier: the trained token-id model, dict outputs keyed by task (the best epoch's weights
+            with validation data, else the last epoch's).
         serving_model: tokenizer + a copy of the classifier + each task's labels: raw strings in.
         tokenizer: the adapted tokenizer.
         labels: task → `LabelVocabulary`.
@@ -337,11 +340,14 @@ def read_tasks(
         train = _read_rows(first.train, columns, options, log)
         if first.validation is not None:
             validation = _read_rows(first.validation, columns, options, log)
-        else:
+        elif config.validation_fraction > 0:
             # The same seed and rule as `split_validation`: a task's split is the one `train` would make.
             train, validation = _split(train, config.validation_fraction, config.seed)
+        else:
+            validation = None
         splits["train"].extend(train)
-        splits["validation"].extend(validation)
+        if validation is not None:
+            splits["validation"].extend(validation)
         if first.test is not None:
             splits["test"].extend(_read_rows(first.test, columns, options, log))
             any_test = True
@@ -352,8 +358,10 @@ def read_tasks(
             raise ValueError(f"Task {name!r} needs at least 2 classes in its training data; it has {sorted(seen)!r}.")
         labels[name] = LabelVocabulary(sort_labels(seen))
     for split in ("validation", "test"):
-        _check_labels(splits[split], labels)
+        _check_labels(splits[split], labels)  # empty when the split is absent
     result: dict[str, Examples | None] = dict(splits)
+    if not len(splits["validation"]):  # no validation file and validation_fraction 0
+        result["validation"] = None
     if not any_test:
         result["test"] = None
     return result, labels
@@ -648,11 +656,13 @@ def train_multitask(
         say(f"restext: resuming from the backup in {os.path.join(output_dir, BACKUP_DIR)} after epoch {initial_epoch}")
     elif config.progressive:
         pretrain_stages(
-            classifier, build=build, train_data=pipelines["train"], validation_data=pipelines["validation"],
+            classifier, build=build, train_data=pipelines["train"], validation_data=pipelines.get("validation"),
             model_config=resolved["model"], epochs=training["epochs"], steps_per_epoch=steps_per_epoch,
             freeze=config.freeze_grown, vectors=vectors, embeddings_trainable=config.embeddings_trainable,
             strategy=strategy, verbose=config.verbose, log=say,
         )  # fmt: skip
+    if splits["validation"] is None:  # nothing to stop early on: the last epoch's weights are kept
+        monitor = None
     fit_callbacks = make_callbacks(
         output_dir,
         patience=training["patience"],
@@ -664,7 +674,7 @@ def train_multitask(
         warnings.filterwarnings("ignore", message="Your input ran out of data")
         fit_history = classifier.fit(
             pipelines["train"],
-            validation_data=pipelines["validation"],
+            validation_data=pipelines.get("validation"),
             epochs=training["epochs"],
             callbacks=[MeanTaskAccuracy(names), *fit_callbacks, *callbacks],
             shuffle=False,
@@ -676,10 +686,14 @@ def train_multitask(
             f"Training diverged (the loss became NaN); see {output_dir}. Try a lower --learning-rate."
         )
 
-    restore_best_weights(classifier, output_dir)
+    if monitor is not None:
+        restore_best_weights(classifier, output_dir)
     history = read_history(output_dir)
-    best = best_epoch(history, monitor)
-    best = None if best is None else best + 1
+    if monitor is None:
+        best = len(history.get("epoch", [])) or None
+    else:
+        best = best_epoch(history, monitor)
+        best = None if best is None else best + 1
 
     metrics: dict[str, dict] = {}
     for split in ("validation", "test"):

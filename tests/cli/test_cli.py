@@ -171,6 +171,10 @@ def test_usage_errors_exit_with_2(capsys, tmp_path, monkeypatch):
     assert "give --train (one task), or --task" in capsys.readouterr().err
     assert main(["train", "--train", "x.tsv", "--preset", "nope"]) == 2
     assert "Allowed presets" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:  # argparse's own usage error
+        main(["train", "--train", "x.tsv", "--validation-fraction", "1"])
+    assert info.value.code == 2
+    assert "--validation-fraction: expected a number in [0, 1), received '1'" in capsys.readouterr().err
 
 
 def test_a_data_error_raised_inside_tf_data_keeps_its_line():

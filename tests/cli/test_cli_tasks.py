@@ -54,7 +54,7 @@ def test_label_columns_of_one_file(tmp_path, capsys):
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     code = main([
         "train", "--train", str(path), "--label-column", "sentiment=sentiment", "--label-column", "mood=mood",
-        *COMMON, "--output", str(tmp_path / "run"),
+        *COMMON, "--validation-fraction", "0.1", "--output", str(tmp_path / "run"),
     ])  # fmt: skip
     captured = capsys.readouterr()
     assert code == 0, captured.err

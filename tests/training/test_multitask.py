@@ -44,7 +44,7 @@ def test_two_tasks_on_mr_and_trec_export_both_outputs(tmp_path, shared_data):
                 read_options=slice_, loss_weight=2.0,
             ),
         },
-        preset="restext_small", epochs=1, seed=0, output=str(tmp_path / "run"),
+        preset="restext_small", epochs=1, seed=0, validation_fraction=0.1, output=str(tmp_path / "run"),
         export=str(tmp_path / "savedmodels" / "mr_trec"), verbose=0, tensorboard=False, log=None,
     )  # fmt: skip
     # Each file's examples carry only their own task's label: 200 rows each, 10% held out per task.

@@ -6,6 +6,7 @@ import sys
 import time
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -61,14 +62,36 @@ def test_train_evaluates_and_exports(tmp_path, small_files):
     assert len(metrics["history"]["loss"]) == 2
 
 
-def test_without_validation_a_stratified_share_is_held_out(tmp_path):
+def test_validation_fraction_holds_out_a_stratified_share(tmp_path):
     result = train(
         TrainConfig(train=str(write_csv(tmp_path / "train.csv", 200)), preset="restext_small", epochs=1, verbose=0),
+        validation_fraction=0.1,
         output=str(tmp_path / "run"),
         log=None,
     )
     assert result.metrics["validation"]["examples"] == 20
     assert (tmp_path / "run" / "model.keras").is_file()  # no --export: the model is still saved
+
+
+def test_without_validation_every_example_trains_and_the_last_epoch_is_kept(tmp_path):
+    last_epoch = {}
+
+    class LastWeights(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            last_epoch["weights"] = [w.copy() for w in self.model.get_weights()]
+
+    result = train(
+        train=str(write_csv(tmp_path / "train.csv", 200)), preset="restext_small", epochs=2, patience=1,
+        learning_rate=0.05, output=str(tmp_path / "run"), verbose=0, tensorboard=False, log=None,
+        callbacks=[LastWeights()],
+    )  # fmt: skip
+    assert "validation" not in result.metrics and "val_accuracy" not in result.history
+    assert result.epochs_run == result.best_epoch == 2  # no early stopping, nothing restored
+    for kept, last in zip(result.classifier.get_weights(), last_epoch["weights"], strict=True):
+        np.testing.assert_array_equal(kept, last)
+    assert not (tmp_path / "run" / "best.weights.h5").exists()
+    with pytest.raises(ValueError, match=r"`validation_fraction` must be in \[0, 1\). Received: validation_fraction=1"):
+        TrainConfig(train="x.csv", validation_fraction=1).resolved()
 
 
 def test_unseen_test_label_is_reported_before_training(tmp_path, small_files):
@@ -164,6 +187,6 @@ def test_in_memory_data(tmp_path):
     )  # fmt: skip
     assert result.metrics["test"]["examples"] == 40
     card = Path(result.export_path, "model_card.md").read_text()
-    assert "- train: in-memory data (180 examples)" in card and "word" not in card.split("## Model")[0]
+    assert "- train: in-memory data (200 examples)" in card and "word" not in card.split("## Model")[0]
     run = json.loads((tmp_path / "run" / "run.json").read_text())
     assert run["train"].startswith("sha256:")
