@@ -74,4 +74,4 @@ if __name__ == "__main__":
     start = time.time()
     accuracies = validation_accuracy(name, dict(overrides))
     print(f"{name} {json.dumps(overrides)}: validation accuracy by epoch {[round(a, 3) for a in accuracies]}, "
-          f"best {max(accuracies):.4f}, {time.time() - start:.0f}s")
+          f"last {accuracies[-1]:.4f} (the weights `train` keeps), best {max(accuracies):.4f}, {time.time() - start:.0f}s")

@@ -71,7 +71,9 @@ PRESETS: dict[str, dict] = {
         "config": {
             # Bigram tokens, appended after the words, gained 0.3-1.5 points of validation accuracy on
             # MR, TREC and SST-2 (validation splits carved from training data; benchmarks/README.md).
-            "tokenizer": {**_WORD, "ngrams": 2, "max_length": 512},
+            # 1024 tokens: a fifth of the 20 Newsgroups posts have more than 512 words (validation
+            # accuracy 82.5 -> 83.5); sentences are far shorter, and batches are padded per bucket.
+            "tokenizer": {**_WORD, "ngrams": 2, "max_length": 1024},
             "model": {
                 "embedding_dim": 128,
                 "embedding_dropout": 0.2,
