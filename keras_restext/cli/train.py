@@ -12,8 +12,9 @@ DESCRIPTION = """\
 Trains a classifier on labelled text: a Keras progress bar per epoch, test metrics at the end, then
 the export (with --export). With validation data (--validation, or --validation-fraction to hold
 some training data out): validation metrics each epoch and early stopping with the best epoch's
-weights restored; without (the default), every example trains and the last epoch's weights are kept. The training state is backed up under --output every epoch: a run that was
-killed resumes after its last finished epoch when started again with the same command.
+weights restored; without (the default), every example trains and the last epoch's weights are
+kept. The training state is backed up under --output every epoch: a run that was killed resumes
+after its last finished epoch when started again with the same command.
 """
 
 EXAMPLE = """\

@@ -20,8 +20,8 @@ The steps, as in `train`:
    `loss_weight × masked cross-entropy` (Keras averages each task's loss over the whole batch, so a
    task also weighs in proportion to its share of the examples); accuracy per task counts only the
    examples labelled for it;
-5. `fit` (with validation data: early stopping on the mean of the tasks' validation accuracies, `val_mean_task_accuracy`),
-   backup, logs; pretrained word vectors and progressive training as in `train`;
+5. `fit` (with validation data: early stopping on the mean of the tasks' validation accuracies,
+   `val_mean_task_accuracy`), backup, logs; pretrained word vectors and progressive training as in `train`;
 6. per-task accuracy, macro-F1 and confusion matrices on validation and test data;
 7. export: a SavedModel whose `serving_default` returns `<task>_probabilities`, `<task>_label_id`
    and `<task>_label` for every task (`keras_restext.export.write_multitask_export`).
