@@ -445,18 +445,24 @@ class MeanTaskAccuracy(keras.callbacks.Callback):
     """Adds `mean_task_accuracy` and `val_mean_task_accuracy` (the mean over tasks) to the epoch logs.
 
     Put it first in the callbacks: later ones (early stopping, checkpoint, CSV log) then see it.
+
+    Args:
+        tasks: the task names.
+        validation_tasks: the tasks that have validation examples (default: all); a task without
+            any would add a meaningless accuracy over 0 examples to the validation mean.
     """
 
-    def __init__(self, tasks: Sequence[str]):
+    def __init__(self, tasks: Sequence[str], validation_tasks: Sequence[str] | None = None):
         super().__init__()
         self.tasks = list(tasks)
+        self.validation_tasks = self.tasks if validation_tasks is None else list(validation_tasks)
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is None:
             return
-        for prefix in ("", "val_"):
-            values = [logs.get(f"{prefix}{task}_accuracy") for task in self.tasks]
-            if all(v is not None for v in values):
+        for prefix, tasks in (("", self.tasks), ("val_", self.validation_tasks)):
+            values = [logs.get(f"{prefix}{task}_accuracy") for task in tasks]
+            if values and all(v is not None for v in values):
                 logs[f"{prefix}{MEAN_ACCURACY}"] = float(np.mean(values))
 
 
@@ -663,6 +669,7 @@ def train_multitask(
         )  # fmt: skip
     if splits["validation"] is None:  # nothing to stop early on: the last epoch's weights are kept
         monitor = None
+    validated = [task for task in names if sizes.get("validation", {}).get(task, 0) > 0]
     fit_callbacks = make_callbacks(
         output_dir,
         patience=training["patience"],
@@ -676,7 +683,7 @@ def train_multitask(
             pipelines["train"],
             validation_data=pipelines.get("validation"),
             epochs=training["epochs"],
-            callbacks=[MeanTaskAccuracy(names), *fit_callbacks, *callbacks],
+            callbacks=[MeanTaskAccuracy(names, validated), *fit_callbacks, *callbacks],
             shuffle=False,
             verbose=config.verbose,
         )
@@ -704,6 +711,8 @@ def train_multitask(
             predictions = predict_tasks(classifier, pipeline, names)
             metrics[split] = {}
             for task in names:
+                if not sizes[split][task]:  # this task has no examples in this split
+                    continue
                 report = classification_report(*predictions[task], labels[task].names)
                 metrics[split][task] = report
                 say(format_report(report, title=f"restext: {split} metrics of {task!r} (best epoch {best})"))

@@ -144,6 +144,23 @@ def test_several_label_columns_of_one_file(tmp_path):
         read_tasks(tasks, TrainConfig(train=None), logged.append)
 
 
+def test_only_tasks_with_validation_data_are_validated(tmp_path):
+    from tests.training.helpers import texts_and_labels
+
+    result = train_multitask(
+        {
+            "sentiment": TaskData(texts_and_labels(120, seed=0), validation=texts_and_labels(30, seed=1)),
+            "mood": TaskData(texts_and_labels(120, seed=2, classes=3)),  # no validation data
+        },
+        preset="restext_small", epochs=2, seed=0, output=str(tmp_path / "run"), verbose=0, tensorboard=False, log=None,
+    )  # fmt: skip
+    assert result.sizes["validation"] == {"sentiment": 30, "mood": 0}
+    assert list(result.metrics["validation"]) == ["sentiment"]
+    # The validation mean is over the validated task alone, and it chooses the best epoch.
+    np.testing.assert_allclose(result.history["val_mean_task_accuracy"], result.history["val_sentiment_accuracy"])
+    assert result.best_epoch == 1 + int(np.argmax(result.history["val_sentiment_accuracy"]))
+
+
 @pytest.mark.parametrize("name", ["stem", "2fast", "has-dash", "embedding"])
 def test_task_names_must_suit_output_names(name):
     with pytest.raises(ValueError, match="Task name"):
