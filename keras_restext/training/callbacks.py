@@ -84,6 +84,21 @@ def best_epoch(history: dict[str, list[float]], monitor: str) -> int | None:
     return int(history.get("epoch", range(len(values)))[index])
 
 
+def restore_kept_weights(model: keras.Model, output_dir: str, monitor: str | None) -> tuple[dict, int | None]:
+    """Gives `model` the weights a finished run keeps, and returns `(history, kept epoch)`.
+
+    With a `monitor` (the run had validation data) that is the best epoch of all, resumed runs
+    included (EarlyStopping only saw the epochs since the resumption); without one, the last epoch,
+    whose weights the model already holds. The epoch is 1-based; None when the history is empty.
+    """
+    history = read_history(output_dir)
+    if monitor is None:
+        return history, len(history.get("epoch", [])) or None
+    restore_best_weights(model, output_dir)
+    best = best_epoch(history, monitor)
+    return history, None if best is None else best + 1
+
+
 def _trim_history(path: str, epochs: int) -> None:
     """Keeps the rows of the first `epochs` epochs: a killed run may have logged an epoch it never backed up."""
     if not os.path.exists(path):
@@ -242,4 +257,5 @@ __all__ = [
     "make_callbacks",
     "read_history",
     "restore_best_weights",
+    "restore_kept_weights",
 ]

@@ -52,7 +52,7 @@ from keras_restext.data.labels import sort_labels
 from keras_restext.export import build_serving_model, inference_copy
 from keras_restext.export.multitask import write_multitask_export
 from keras_restext.models import build_resnet_classifier
-from keras_restext.training.callbacks import BACKUP_DIR, best_epoch, make_callbacks, read_history, restore_best_weights
+from keras_restext.training.callbacks import BACKUP_DIR, make_callbacks, restore_kept_weights
 from keras_restext.training.distribute import (
     effective_steps_per_execution,
     is_chief,
@@ -693,14 +693,7 @@ def train_multitask(
             f"Training diverged (the loss became NaN); see {output_dir}. Try a lower --learning-rate."
         )
 
-    if monitor is not None:
-        restore_best_weights(classifier, output_dir)
-    history = read_history(output_dir)
-    if monitor is None:
-        best = len(history.get("epoch", [])) or None
-    else:
-        best = best_epoch(history, monitor)
-        best = None if best is None else best + 1
+    history, best = restore_kept_weights(classifier, output_dir, monitor)
 
     metrics: dict[str, dict] = {}
     for split in ("validation", "test"):

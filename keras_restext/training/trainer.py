@@ -39,11 +39,9 @@ from keras_restext.export import build_serving_model, inference_copy, write_expo
 from keras_restext.models import build_resnet_classifier, get_preset
 from keras_restext.training.callbacks import (
     BACKUP_DIR,
-    best_epoch,
     finished_epochs,
     make_callbacks,
-    read_history,
-    restore_best_weights,
+    restore_kept_weights,
 )
 from keras_restext.training.distribute import (
     effective_steps_per_execution,
@@ -504,15 +502,7 @@ def train(
             f"Training diverged (the loss became NaN); see {output_dir}. Try a lower --learning-rate."
         )
 
-    # The best epoch of all, resumed runs included (EarlyStopping only saw the epochs since the resumption).
-    if monitor is not None:
-        restore_best_weights(classifier, output_dir)
-    history = read_history(output_dir)
-    if monitor is None:
-        best = len(history.get("epoch", [])) or None
-    else:
-        best = best_epoch(history, monitor)
-        best = None if best is None else best + 1
+    history, best = restore_kept_weights(classifier, output_dir, monitor)
 
     metrics = {}
     for name in ("validation", "test"):
