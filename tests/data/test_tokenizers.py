@@ -47,6 +47,19 @@ def test_word_options():
     assert len(ids) == 3 and bigrams.get_vocabulary()[ids[2]] == "not good"  # words, then bigrams
 
 
+def test_word_words_first_ranks_repeated_words_before_ngrams():
+    texts = ["not good"] * 3 + ["fine movie", "fine"]  # counts: not/good/"not good" 3, fine 2, movie 1
+    assert WordTokenizer(ngrams=2, max_tokens=5).adapt(texts).get_vocabulary()[2:] == ["good", "not", "not good"]
+    first = WordTokenizer(ngrams=2, max_tokens=5, words_first=True).adapt(texts)
+    assert first.get_vocabulary()[2:] == ["good", "not", "fine"]
+    # The chosen entries are still ranked by count.
+    assert WordTokenizer(ngrams=2, max_tokens=6, words_first=True).adapt(texts).get_vocabulary()[4] == "not good"
+    # A word seen once does not jump ahead of n-grams: it competes with them, by count then alphabetically.
+    assert WordTokenizer(ngrams=2, max_tokens=7, words_first=True).adapt(texts).get_vocabulary()[-1] == "fine movie"
+    clone = WordTokenizer.from_config(first.get_config())
+    assert clone.words_first and clone.get_vocabulary() == first.get_vocabulary()
+
+
 def test_word_lengths_padding_and_input_shapes():
     tokenizer = WordTokenizer(max_length=4).adapt(["a b c d e f"])
     assert _ids(tokenizer, ["a b c d e f", "a"]) == [[2, 3, 4, 5], [2, 0, 0, 0]]  # truncated

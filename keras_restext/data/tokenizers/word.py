@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import keras
 import tensorflow as tf
 
@@ -44,6 +46,11 @@ class WordTokenizer(Tokenizer):
             TextVectorization) or "keep" (split on whitespace only).
         max_length: the longest output; longer texts are truncated.
         pad_to_max_length: pad every batch to exactly `max_length`.
+        words_first: when adapting with `ngrams` > 1, every word seen at least twice ranks before
+            any n-gram, so that a full vocabulary does not trade words for n-grams. On long texts
+            frequent n-grams otherwise crowd words out: in 20 Newsgroups only 9.6k of 30k entries
+            were words. On short texts, where the vocabulary limit falls at a count of 1 or 2,
+            it changes little.
 
     Example:
     >>> tokenizer = WordTokenizer(max_length=8)
@@ -64,6 +71,7 @@ class WordTokenizer(Tokenizer):
         punctuation: str = "split",
         max_length: int = 256,
         pad_to_max_length: bool = False,
+        words_first: bool = False,
         **kwargs,
     ):
         super().__init__(max_length=max_length, pad_to_max_length=pad_to_max_length, lowercase=lowercase, **kwargs)
@@ -77,6 +85,7 @@ class WordTokenizer(Tokenizer):
         self.max_tokens = max_tokens
         self.min_count = int(min_count)
         self.ngrams = int(ngrams)
+        self.words_first = bool(words_first)
         self.punctuation = punctuation
         self._tokens: list[str] | None = None
         self.lookup_table = None
@@ -123,11 +132,20 @@ class WordTokenizer(Tokenizer):
         return tf.ragged.map_flat_values(self.lookup_table.lookup, self.words(strings))
 
     def adapt(self, data, batch_size: int = 1024) -> WordTokenizer:
-        """Builds the vocabulary: words by decreasing count (ties alphabetical), at most
-        `max_tokens - 2` of them, each seen at least `min_count` times."""
+        """Builds the vocabulary: tokens by decreasing count (ties alphabetical), at most
+        `max_tokens - 2` of them, each seen at least `min_count` times; with `words_first`, the
+        words seen twice or more come first."""
         counts = count_items(string_batches(data, batch_size), lambda s: self.words(s).flat_values)
         limit = None if self.max_tokens is None else self.max_tokens - 2
-        tokens = [t.decode("utf-8", errors="replace") for t in top_items(counts, limit, self.min_count)]
+        if self.words_first:
+            # Choose the entries with words first (n-grams contain a space, words never do; a word
+            # seen once is as weak as an n-gram), then rank the chosen ones by count as usual.
+            kept = [t for t in counts if counts[t] >= self.min_count]
+            chosen = sorted(kept, key=lambda t: (b" " in t or counts[t] < 2, -counts[t], t))[:limit]
+            ranked = top_items(Counter({t: counts[t] for t in chosen}), None, 1)
+        else:
+            ranked = top_items(counts, limit, self.min_count)
+        tokens = [t.decode("utf-8", errors="replace") for t in ranked]
         self.set_vocabulary(list(dict.fromkeys(tokens)))  # decoding with replacement may merge tokens
         return self
 
@@ -143,6 +161,7 @@ class WordTokenizer(Tokenizer):
                 "max_tokens": self.max_tokens,
                 "min_count": self.min_count,
                 "ngrams": self.ngrams,
+                "words_first": self.words_first,
                 "punctuation": self.punctuation,
             }
         )
