@@ -24,8 +24,7 @@ from keras_restext.data import LabelVocabulary, build_pipeline, make_tokenizer, 
 from keras_restext.training import TrainConfig
 from keras_restext.training.optimizers import make_optimizer
 
-TRAIN_FILES = {"mr": "mr/train.csv", "trec": "trec/train.tsv", "sst2": "sst2/train.tsv", "20news": "20news/train",
-               "20news-recent": "20news/train"}
+TRAIN_FILES = {"mr": "mr/train.csv", "trec": "trec/train.tsv", "sst2": "sst2/train.tsv", "20news": "20news/train"}
 
 
 def _split(dataset: str):

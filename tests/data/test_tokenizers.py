@@ -47,7 +47,7 @@ def test_word_options():
     assert len(ids) == 3 and bigrams.get_vocabulary()[ids[2]] == "not good"  # words, then bigrams
 
 
-def test_word_words_first_ranks_repeated_words_before_ngrams():
+def test_word_words_first_chooses_repeated_words_before_ngrams():
     texts = ["not good"] * 3 + ["fine movie", "fine"]  # counts: not/good/"not good" 3, fine 2, movie 1
     assert WordTokenizer(ngrams=2, max_tokens=5).adapt(texts).get_vocabulary()[2:] == ["good", "not", "not good"]
     first = WordTokenizer(ngrams=2, max_tokens=5, words_first=True).adapt(texts)
