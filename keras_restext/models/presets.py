@@ -87,7 +87,10 @@ PRESETS: dict[str, dict] = {
                 "norm": None,
                 "pooling": "max_avg",
                 "drop_path": 0.1,
-                "head_dropout": 0.5,
+                # No dropout before the classifier: within 5 epochs it slowed the learning of many
+                # classes from long posts (20 Newsgroups validation 82.1 -> 85.2 without it; TREC
+                # 89.9 -> 91.0, MR 79.7 -> 78.7, SST-2 78.9 -> 78.1; benchmarks/README.md).
+                "head_dropout": 0.0,
             },
             # 5 epochs (the warm-up and cosine decay compressed into them) matched or beat 10 on the
             # MR and SST-2 validation splits and halve the training time (benchmarks/README.md).
