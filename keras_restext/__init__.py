@@ -9,6 +9,7 @@ from keras_restext.quiet_import import import_tensorflow_quietly
 import_tensorflow_quietly()  # TensorFlow's C++ start-up lines would bury the output of `restext`
 
 from keras_restext.layers import (  # noqa: E402
+    BagOfTokensLogits,
     DropPath,
     KMaxPooling1D,
     MaskedConv1D,
@@ -22,6 +23,7 @@ from keras_restext.models import build_resnet_classifier, count_params, get_pres
 from keras_restext.version import __version__  # noqa: E402
 
 __all__ = [
+    "BagOfTokensLogits",
     "DropPath",
     "KMaxPooling1D",
     "MaskedConv1D",

@@ -1,5 +1,6 @@
 """Mask-aware Keras layers for residual convolutional text models."""
 
+from keras_restext.layers.bag_of_tokens import BagOfTokensLogits
 from keras_restext.layers.drop_path import DropPath
 from keras_restext.layers.global_pooling import MaskedGlobalPooling1D
 from keras_restext.layers.kmax_pooling import KMaxPooling1D
@@ -9,6 +10,7 @@ from keras_restext.layers.res_block import ResBlock
 from keras_restext.layers.squeeze_excitation import SqueezeExcitation1D
 
 __all__ = [
+    "BagOfTokensLogits",
     "DropPath",
     "KMaxPooling1D",
     "MaskedConv1D",

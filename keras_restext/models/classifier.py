@@ -6,7 +6,14 @@ from collections.abc import Mapping, Sequence
 
 import keras
 
-from keras_restext.layers import KMaxPooling1D, MaskedConv1D, MaskedGlobalPooling1D, ResBlock
+from keras_restext.layers import (
+    BagOfTokensLogits,
+    DropPath,
+    KMaxPooling1D,
+    MaskedConv1D,
+    MaskedGlobalPooling1D,
+    ResBlock,
+)
 from keras_restext.models.presets import get_preset
 
 POOLINGS = ("max", "avg", "max_avg", "kmax")
@@ -35,6 +42,10 @@ MODEL_DEFAULTS: dict = {
     "head_units": (),
     "head_dropout": 0.5,
     "multi_label": False,
+    # Wide & deep (Cheng et al. 2016): > 0 adds a linear bag-of-tokens classifier's logits, times
+    # this scale, to the deep model's (`BagOfTokensLogits`); 0: no wide branch.
+    "wide_scale": 0.0,
+    "deep_drop_path": 0.0,  # drops the deep logits per example in training, so the wide branch also learns alone
 }
 
 
@@ -53,6 +64,13 @@ def resolve_model_config(preset: str | None = None, **overrides) -> dict:
         raise ValueError(
             "`stage_filters` and `stage_blocks` must have the same length. Received: "
             f"stage_filters={config['stage_filters']!r}, stage_blocks={config['stage_blocks']!r}"
+        )
+    if config["wide_scale"] < 0:
+        raise ValueError(f"`wide_scale` must be >= 0. Received: wide_scale={config['wide_scale']!r}")
+    if config["deep_drop_path"] and not config["wide_scale"]:
+        raise ValueError(
+            "`deep_drop_path` needs a wide branch to fall back on (`wide_scale` > 0). Received: "
+            f"deep_drop_path={config['deep_drop_path']!r}, wide_scale={config['wide_scale']!r}"
         )
     if config["pooling"] not in POOLINGS:
         raise ValueError(f"`pooling` must be one of {POOLINGS}. Received: pooling={config['pooling']!r}")
@@ -92,7 +110,8 @@ def build_resnet_classifier(
     embedding (with a padding mask) → stem convolution ("region embedding") → stages of `ResBlock`s,
     each stage after the first halving the length (DPCNN's pyramid) → norm and activation → masked
     global pooling → dropout → dense layers → softmax (sigmoid with `multi_label=True`).
-    Padding never changes a prediction.
+    With `wide_scale` > 0, a linear classifier on the bag of tokens (`BagOfTokensLogits`) adds its
+    logits to the deep model's before the softmax (wide & deep). Padding never changes a prediction.
 
     Args:
         num_classes: int, the classes of a single task (>= 2; >= 1 with `multi_label=True`).
@@ -178,10 +197,19 @@ def build_resnet_classifier(
 
     activation = "sigmoid" if config["multi_label"] else "softmax"
     # The output layer stays float32 under mixed precision, for a stable softmax and loss.
-    outputs = {
-        head: keras.layers.Dense(classes, activation=activation, dtype="float32", name=head)(x)
-        for head, classes in heads.items()
-    }
+    outputs = {}
+    for head, classes in heads.items():
+        if not config["wide_scale"]:
+            outputs[head] = keras.layers.Dense(classes, activation=activation, dtype="float32", name=head)(x)
+            continue
+        deep = keras.layers.Dense(classes, dtype="float32", name=f"{head}_deep_logits")(x)
+        if config["deep_drop_path"]:
+            deep = DropPath(config["deep_drop_path"], name=f"{head}_deep_drop_path")(deep)
+        wide = BagOfTokensLogits(
+            classes, vocab_size, config["wide_scale"], dtype="float32", name=f"{head}_wide_logits"
+        )(token_ids)
+        logits = keras.layers.Add(name=f"{head}_logits")([deep, wide])
+        outputs[head] = keras.layers.Activation(activation, dtype="float32", name=head)(logits)
     if tasks is None:
         outputs = outputs["probabilities"]
     return keras.Model(token_ids, outputs, name=name)

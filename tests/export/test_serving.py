@@ -29,11 +29,17 @@ LABELS = ["negative", "neutral", "positive"]
 TEXTS = ["a great film", "", "awful, awful, awful!", "unseen words only", "x" * 100_000, "great " * 50_000]
 
 
-@pytest.fixture
-def serving_model():
+@pytest.fixture(params=["deep", "wide_and_deep"])
+def serving_model(request):
     keras.utils.set_random_seed(0)
     tokenizer = make_tokenizer("word", max_length=16).adapt(["a great film", "an awful film", "a plain film"])
-    classifier = build_resnet_classifier(3, tokenizer.vocabulary_size(), preset="restext_small", head_dropout=0.0)
+    wide = {"wide_scale": 2.0, "deep_drop_path": 0.25} if request.param == "wide_and_deep" else {}
+    classifier = build_resnet_classifier(
+        3, tokenizer.vocabulary_size(), preset="restext_small", head_dropout=0.0, **wide
+    )
+    if wide:  # non-zero wide weights, so that parity checks cover the wide branch
+        layer = classifier.get_layer("probabilities_wide_logits")
+        layer.token_weights.assign(np.random.default_rng(0).normal(size=layer.token_weights.shape))
     return build_serving_model(tokenizer, classifier, LABELS)
 
 

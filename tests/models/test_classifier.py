@@ -33,6 +33,44 @@ def test_padding_does_not_change_probabilities(name):
         np.testing.assert_allclose(outputs[0], other, atol=1e-5)
 
 
+def _wide_and_deep(**overrides) -> keras.Model:
+    model = build_resnet_classifier(3, 64, preset="restext_small", wide_scale=2.0, deep_drop_path=0.25, **overrides)
+    # The wide weights start at zero; random ones make the checks below able to fail.
+    rng = np.random.default_rng(0)
+    for layer in model.layers:
+        if isinstance(layer, keras_restext.BagOfTokensLogits):
+            layer.token_weights.assign(rng.normal(size=layer.token_weights.shape))
+    return model
+
+
+def test_wide_logits_add_to_the_deep_logits_and_ignore_padding():
+    model = _wide_and_deep()
+    outputs = [np.asarray(model(_padded(ROWS, n))) for n in (11, 16, 37)]
+    for other in outputs[1:]:
+        np.testing.assert_allclose(outputs[0], other, atol=1e-5)
+    # With the deep model's output layer zeroed, the probabilities are the softmax of the wide logits.
+    deep = model.get_layer("probabilities_deep_logits")
+    deep.set_weights([np.zeros_like(w) for w in deep.get_weights()])
+    ids = _padded(ROWS, 16)
+    wide = np.asarray(model.get_layer("probabilities_wide_logits")(ids))
+    expected = np.exp(wide) / np.exp(wide).sum(-1, keepdims=True)
+    np.testing.assert_allclose(np.asarray(model(ids)), expected, atol=1e-5)
+
+
+def test_wide_and_deep_saves_loads_and_serves_every_task(tmp_path):
+    model = _wide_and_deep()
+    ids = _padded(ROWS, 12)
+    model.save(tmp_path / "model.keras")
+    restored = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
+    np.testing.assert_array_equal(np.asarray(model(ids)), np.asarray(restored(ids)))
+    tasks = build_resnet_classifier(vocab_size=64, preset="restext_small", tasks={"topic": 4, "sentiment": 2}, wide_scale=1.0)
+    assert {k: v.shape for k, v in tasks(ids).items()} == {"topic": (4, 4), "sentiment": (4, 2)}
+    assert {layer.name for layer in tasks.layers if isinstance(layer, keras_restext.BagOfTokensLogits)} == {
+        "topic_wide_logits",
+        "sentiment_wide_logits",
+    }
+
+
 def test_keras_save_and_load_gives_identical_outputs(tmp_path):
     model = build_resnet_classifier(4, 64, preset="restext_small", norm="batch", se_ratio=0.5, pooling="max_avg")
     ids = _padded(ROWS, 12)
@@ -103,6 +141,8 @@ def test_mixed_bfloat16_keeps_float32_probabilities():
         ({"num_classes": 2, "vocab_size": 64, "filters": 8}, "Unknown model argument(s) ['filters']. Allowed:"),
         ({"num_classes": 2, "vocab_size": 64, "stage_filters": (8, 8)}, "must have the same length"),
         ({"vocab_size": 64}, "Pass exactly one of `num_classes`"),
+        ({"num_classes": 2, "vocab_size": 64, "wide_scale": -1.0}, "`wide_scale` must be >= 0. Received: wide_scale=-1.0"),
+        ({"num_classes": 2, "vocab_size": 64, "deep_drop_path": 0.2, "wide_scale": 0.0}, "`deep_drop_path` needs a wide branch"),
     ],
 )
 def test_invalid_arguments_are_explained(kwargs, fragment):
