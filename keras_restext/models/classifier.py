@@ -124,7 +124,8 @@ def build_resnet_classifier(
         name: the model's name.
         **overrides: any key of `MODEL_DEFAULTS`, overriding the preset: `embedding_dim`,
             `stage_filters`, `stage_blocks`, `num_layers`, `kernel_size`, `kernel_sizes`, `norm`,
-            `pooling` ("max", "avg", "max_avg", "kmax"), `drop_path`, `head_units`, `head_dropout`, ...
+            `pooling` ("max", "avg", "max_avg", "kmax"), `drop_path`, `head_units`, `head_dropout`,
+            `wide_scale` and `deep_drop_path` (the wide branch), ...
 
     Returns:
         A `keras.Model` with input "token_ids".
