@@ -5,6 +5,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from keras_restext.layers.masking import zero_masked_steps
+
 
 @keras.saving.register_keras_serializable(package="keras_restext")
 class BagOfTokensLogits(keras.layers.Layer):
@@ -48,10 +50,11 @@ class BagOfTokensLogits(keras.layers.Layer):
 
     def call(self, token_ids):
         token_ids = ops.cast(token_ids, "int32")
-        valid = ops.cast(ops.expand_dims(ops.not_equal(token_ids, 0), -1), self.compute_dtype)
+        mask = ops.not_equal(token_ids, 0)
         # Padding rows are gathered and zeroed, so ids past the padding never need slicing away.
-        total = ops.sum(ops.take(self.token_weights, token_ids, axis=0) * valid, axis=1)
-        count = ops.maximum(ops.sum(valid, axis=1), ops.cast(1, self.compute_dtype))
+        total = ops.sum(zero_masked_steps(ops.take(self.token_weights, token_ids, axis=0), mask), axis=1)
+        count = ops.sum(ops.cast(mask, self.compute_dtype), axis=1, keepdims=True)
+        count = ops.maximum(count, ops.cast(1, self.compute_dtype))
         return total * ops.cast(self.scale, self.compute_dtype) / ops.sqrt(count)
 
     def compute_output_shape(self, input_shape):
