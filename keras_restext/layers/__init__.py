@@ -4,6 +4,7 @@ from keras_restext.layers.bag_of_tokens import BagOfTokensLogits
 from keras_restext.layers.drop_path import DropPath
 from keras_restext.layers.global_pooling import MaskedGlobalPooling1D
 from keras_restext.layers.kmax_pooling import KMaxPooling1D
+from keras_restext.layers.limit_vocabulary import LimitVocabulary
 from keras_restext.layers.masked_conv1d import MaskedConv1D
 from keras_restext.layers.masked_downsample import MaskedDownsample1D
 from keras_restext.layers.res_block import ResBlock
@@ -13,6 +14,7 @@ __all__ = [
     "BagOfTokensLogits",
     "DropPath",
     "KMaxPooling1D",
+    "LimitVocabulary",
     "MaskedConv1D",
     "MaskedDownsample1D",
     "MaskedGlobalPooling1D",

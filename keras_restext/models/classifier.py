@@ -10,6 +10,7 @@ from keras_restext.layers import (
     BagOfTokensLogits,
     DropPath,
     KMaxPooling1D,
+    LimitVocabulary,
     MaskedConv1D,
     MaskedGlobalPooling1D,
     ResBlock,
@@ -20,6 +21,9 @@ POOLINGS = ("max", "avg", "max_avg", "kmax")
 
 MODEL_DEFAULTS: dict = {
     "embedding_dim": 128,
+    # None: the embedding covers every id; n: only the first n (the most frequent tokens), rarer ones
+    # share the out-of-vocabulary row, while the wide branch still reads every id.
+    "deep_vocab_size": None,
     "embedding_dropout": 0.0,
     "stem_filters": None,  # None: the first stage's filters
     "stem_kernel_size": 3,
@@ -72,6 +76,9 @@ def resolve_model_config(preset: str | None = None, **overrides) -> dict:
             "`deep_drop_path` needs a wide branch to fall back on (`wide_scale` > 0). Received: "
             f"deep_drop_path={config['deep_drop_path']!r}, wide_scale={config['wide_scale']!r}"
         )
+    deep_vocab = config["deep_vocab_size"]
+    if deep_vocab is not None and (not isinstance(deep_vocab, int) or deep_vocab < 2):
+        raise ValueError(f"`deep_vocab_size` must be None or an int >= 2. Received: deep_vocab_size={deep_vocab!r}")
     if config["pooling"] not in POOLINGS:
         raise ValueError(f"`pooling` must be one of {POOLINGS}. Received: pooling={config['pooling']!r}")
     return config
@@ -125,7 +132,8 @@ def build_resnet_classifier(
         **overrides: any key of `MODEL_DEFAULTS`, overriding the preset: `embedding_dim`,
             `stage_filters`, `stage_blocks`, `num_layers`, `kernel_size`, `kernel_sizes`, `norm`,
             `pooling` ("max", "avg", "max_avg", "kmax"), `drop_path`, `head_units`, `head_dropout`,
-            `wide_scale` and `deep_drop_path` (the wide branch), ...
+            `wide_scale` and `deep_drop_path` (the wide branch), `deep_vocab_size` (the embedding
+            covers only the first ids, and rarer tokens reach the deep model as out-of-vocabulary), ...
 
     Returns:
         A `keras.Model` with input "token_ids".
@@ -142,7 +150,11 @@ def build_resnet_classifier(
     regularizer = keras.regularizers.L2(config["kernel_l2"]) if config["kernel_l2"] else None
 
     token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
-    x = keras.layers.Embedding(vocab_size, config["embedding_dim"], mask_zero=True, name="embedding")(token_ids)
+    deep_ids, deep_vocab = token_ids, vocab_size
+    if config["deep_vocab_size"] is not None and config["deep_vocab_size"] < vocab_size:
+        deep_vocab = config["deep_vocab_size"]
+        deep_ids = LimitVocabulary(deep_vocab, name="deep_vocabulary")(token_ids)
+    x = keras.layers.Embedding(deep_vocab, config["embedding_dim"], mask_zero=True, name="embedding")(deep_ids)
     if config["embedding_dropout"]:
         # Drops whole embedding channels, a regulariser that suits small data (Kim 2014 style).
         x = keras.layers.SpatialDropout1D(config["embedding_dropout"], name="embedding_dropout")(x)

@@ -52,10 +52,16 @@ def test_word_words_first_chooses_repeated_words_before_ngrams():
     assert WordTokenizer(ngrams=2, max_tokens=5).adapt(texts).get_vocabulary()[2:] == ["good", "not", "not good"]
     first = WordTokenizer(ngrams=2, max_tokens=5, words_first=True).adapt(texts)
     assert first.get_vocabulary()[2:] == ["good", "not", "fine"]
-    # The chosen entries are still ranked by count.
-    assert WordTokenizer(ngrams=2, max_tokens=6, words_first=True).adapt(texts).get_vocabulary()[4] == "not good"
-    # A word seen once does not jump ahead of n-grams: it competes with them, by count then alphabetically.
-    assert WordTokenizer(ngrams=2, max_tokens=7, words_first=True).adapt(texts).get_vocabulary()[-1] == "fine movie"
+    # The repeated words take the first ids, then the rest by count. A word seen once does not jump
+    # ahead of n-grams: it competes with them, by count then alphabetically.
+    larger = WordTokenizer(ngrams=2, max_tokens=8, words_first=True).adapt(texts).get_vocabulary()
+    assert larger[2:] == ["good", "not", "fine", "not good", "fine movie", "movie"]
+    # Hence the first entries of a larger vocabulary are the smaller one, as `deep_vocab_size` assumes.
+    for max_tokens in (3, 4, 5, 6, 7):
+        for words_first in (False, True):
+            small = WordTokenizer(ngrams=2, max_tokens=max_tokens, words_first=words_first).adapt(texts)
+            big = WordTokenizer(ngrams=2, max_tokens=None, words_first=words_first).adapt(texts)
+            assert big.get_vocabulary()[:max_tokens] == small.get_vocabulary()
     clone = WordTokenizer.from_config(first.get_config())
     assert clone.words_first and clone.get_vocabulary() == first.get_vocabulary()
 

@@ -33,7 +33,8 @@ TEXTS = ["a great film", "", "awful, awful, awful!", "unseen words only", "x" * 
 def serving_model(request):
     keras.utils.set_random_seed(0)
     tokenizer = make_tokenizer("word", max_length=16).adapt(["a great film", "an awful film", "a plain film"])
-    wide = {"wide_scale": 2.0, "deep_drop_path": 0.25} if request.param == "wide_and_deep" else {}
+    # The wide variant also limits the deep model to the first 5 of the 8 ids, as restext_base does.
+    wide = {"wide_scale": 2.0, "deep_drop_path": 0.25, "deep_vocab_size": 5} if request.param == "wide_and_deep" else {}
     classifier = build_resnet_classifier(
         3, tokenizer.vocabulary_size(), preset="restext_small", head_dropout=0.0, **wide
     )

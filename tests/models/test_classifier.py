@@ -71,6 +71,26 @@ def test_wide_and_deep_saves_loads_and_serves_every_task(tmp_path):
     }
 
 
+def test_deep_vocab_size_limits_the_embedding_but_not_the_wide_branch(tmp_path):
+    ids = _padded([[5, 40, 9], [5, 63, 9]], 4)  # the same text but for one token past the deep vocabulary
+    deep_only = build_resnet_classifier(3, 64, preset="restext_small", deep_vocab_size=32)
+    assert deep_only.get_layer("embedding").input_dim == 32
+    probabilities = np.asarray(deep_only(ids))
+    # Both rare tokens reach the deep model as out-of-vocabulary, so the two texts look alike ...
+    np.testing.assert_allclose(probabilities[0], probabilities[1], atol=1e-6)
+    # ... while the wide branch, which reads every id, tells them apart.
+    model = _wide_and_deep(deep_vocab_size=32)
+    assert model.get_layer("probabilities_wide_logits").vocab_size == 64
+    assert not np.allclose(*np.asarray(model(ids)), atol=1e-3)
+    model.save(tmp_path / "model.keras")
+    restored = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
+    np.testing.assert_array_equal(np.asarray(model(ids)), np.asarray(restored(ids)))
+    # A limit at or past the vocabulary adds no layer.
+    full = build_resnet_classifier(3, 64, preset="restext_small", deep_vocab_size=64)
+    assert full.get_layer("embedding").input_dim == 64
+    assert not any(isinstance(layer, keras_restext.LimitVocabulary) for layer in full.layers)
+
+
 def test_keras_save_and_load_gives_identical_outputs(tmp_path):
     model = build_resnet_classifier(4, 64, preset="restext_small", norm="batch", se_ratio=0.5, pooling="max_avg")
     ids = _padded(ROWS, 12)
@@ -143,6 +163,7 @@ def test_mixed_bfloat16_keeps_float32_probabilities():
         ({"vocab_size": 64}, "Pass exactly one of `num_classes`"),
         ({"num_classes": 2, "vocab_size": 64, "wide_scale": -1.0}, "`wide_scale` must be >= 0. Received: wide_scale=-1.0"),
         ({"num_classes": 2, "vocab_size": 64, "deep_drop_path": 0.2, "wide_scale": 0.0}, "`deep_drop_path` needs a wide branch"),
+        ({"num_classes": 2, "vocab_size": 64, "deep_vocab_size": 1}, "`deep_vocab_size` must be None or an int >= 2. Received: deep_vocab_size=1"),
     ],
 )
 def test_invalid_arguments_are_explained(kwargs, fragment):

@@ -45,11 +45,11 @@ class WordTokenizer(Tokenizer):
         max_length: the longest output; longer texts are truncated.
         pad_to_max_length: pad every batch to exactly `max_length`.
         words_first: when adapting with `ngrams` > 1, every word seen at least twice enters the
-            vocabulary before any n-gram (the entries are still ranked by count), so that a full
-            vocabulary does not trade words for n-grams. On long texts
-            frequent n-grams otherwise crowd words out: in 20 Newsgroups only 9.6k of 30k entries
-            were words. On short texts, where the vocabulary limit falls at a count of 1 or 2,
-            it changes little.
+            vocabulary before any n-gram, so that a full vocabulary does not trade words for n-grams:
+            the repeated words take the first ids (by count), then the other entries (by count).
+            On long texts frequent n-grams otherwise crowd words out: in 20 Newsgroups only 9.6k of
+            30k entries were words. On short texts, where the vocabulary limit falls at a count of 1
+            or 2, it changes little.
 
     Example:
     >>> tokenizer = WordTokenizer(max_length=8)
@@ -133,15 +133,15 @@ class WordTokenizer(Tokenizer):
     def adapt(self, data, batch_size: int = 1024) -> WordTokenizer:
         """Builds the vocabulary: tokens by decreasing count (ties alphabetical), at most
         `max_tokens - 2` of them, each seen at least `min_count` times; with `words_first`, the
-        words seen twice or more come first."""
+        words seen twice or more come first. The first n entries are the vocabulary that
+        `max_tokens=n + 2` would build."""
         counts = count_items(string_batches(data, batch_size), lambda s: self.words(s).flat_values)
         limit = None if self.max_tokens is None else self.max_tokens - 2
         ranked = top_items(counts, None, self.min_count)
         if self.words_first:
-            # Choose the repeated words first (n-grams contain a space, words never do; a word seen
-            # once is as weak as an n-gram): a stable sort keeps count order within each group.
-            chosen = set(sorted(ranked, key=lambda t: b" " in t or counts[t] < 2)[:limit])
-            ranked = [t for t in ranked if t in chosen]
+            # The repeated words first (n-grams contain a space, words never do; a word seen once is
+            # as weak as an n-gram), then the rest: a stable sort keeps count order within each group.
+            ranked = sorted(ranked, key=lambda t: b" " in t or counts[t] < 2)
         ranked = ranked[:limit]
         tokens = [t.decode("utf-8", errors="replace") for t in ranked]
         self.set_vocabulary(list(dict.fromkeys(tokens)))  # decoding with replacement may merge tokens
