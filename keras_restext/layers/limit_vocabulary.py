@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-OOV_ID = 1  # the tokenizers' out-of-vocabulary id (0 is padding)
+from keras_restext.data.tokenizers.base import OOV_ID
 
 
 @keras.saving.register_keras_serializable(package="keras_restext")
@@ -21,7 +21,7 @@ class LimitVocabulary(keras.layers.Layer):
         vocab_size: int >= 2, the ids kept, padding and OOV included.
 
     Example:
-    >>> LimitVocabulary(4)(keras.ops.convert_to_tensor([[2, 3, 4, 9, 0]])).tolist()
+    >>> keras.ops.convert_to_numpy(LimitVocabulary(4)(keras.ops.convert_to_tensor([[2, 3, 4, 9, 0]]))).tolist()
     [[2, 3, 1, 1, 0]]
     """
 
