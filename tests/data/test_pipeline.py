@@ -96,6 +96,28 @@ def test_cache_repeat_and_bucketing_are_deterministic(mr):
         np.testing.assert_array_equal(xa, xb)
 
 
+@pytest.mark.parametrize("bucket", [False, True])
+def test_cache_tokenizes_once_and_keeps_the_batches(mr, bucket):
+    data, tokenizer, labels = mr
+    calls = []
+
+    def counting_tokenizer(texts):  # a plain callable tokenizer that records each call
+        calls.append(1)
+        return tokenizer(texts)
+
+    def counted(fn):  # runs eagerly inside tf.data, so every call is seen
+        return lambda texts: tf.ensure_shape(tf.py_function(fn, [texts], tf.int32), [None, None])
+
+    kwargs = dict(batch_size=32, shuffle=True, seed=5, bucket=bucket, bucket_boundaries=[10, 20, 41])
+    uncached = build_pipeline(data, counted(tokenizer), labels, **kwargs)
+    cached = build_pipeline(data, counted(counting_tokenizer), labels, cache=True, **kwargs)
+    for _ in range(3):  # same batches, reshuffled each epoch, from one tokenization
+        for (x, y), (x_cached, y_cached) in zip(_batches(uncached), _batches(cached), strict=True):
+            np.testing.assert_array_equal(x, x_cached)
+            np.testing.assert_array_equal(y, y_cached)
+    assert len(calls) == 1  # 300 texts: one tokenizer call, on the first epoch only
+
+
 def test_unlabelled_data_and_plain_datasets():
     texts = tf.data.Dataset.from_tensor_slices(["a b c", "", "b"])
     tokenizer = WordTokenizer().adapt(["a b c"])

@@ -58,6 +58,7 @@ def count_items(batches: tf.data.Dataset, items_fn) -> Counter:
     """Counts the values that `items_fn(strings) -> tf.Tensor [n]` yields over all batches; the
     per-batch counting runs in the `tf.data` map, in parallel."""
 
+    @tf.autograph.experimental.do_not_convert  # plain TensorFlow ops: no source conversion needed
     def unique(strings):
         values, _, counts = tf.unique_with_counts(items_fn(strings))
         return values, counts

