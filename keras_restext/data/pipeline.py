@@ -163,9 +163,9 @@ def build_pipeline(
         )
     else:
         # Padded to the batch's longest row, or to exactly max_length with static shapes.
-        ids_shape = [max_length if static_shapes else None]
-        target_shapes = None if labels is None else tf.nest.map_structure(lambda spec: spec.shape, dataset.element_spec[1])
-        shapes = ids_shape if labels is None else (ids_shape, target_shapes)
+        shapes = [max_length if static_shapes else None]
+        if labels is not None:  # targets keep their own (fixed) shapes
+            shapes = (shapes, tf.nest.map_structure(lambda spec: spec.shape, dataset.element_spec[1]))
         dataset = dataset.padded_batch(batch_size, padded_shapes=shapes, drop_remainder=static_shapes)
     if not static_shapes:
         if labels is None:
