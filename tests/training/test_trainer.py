@@ -155,9 +155,15 @@ def test_a_killed_run_resumes_after_its_last_finished_epoch(tmp_path):
     metadata = output / "backup" / "training_metadata.json"
 
     pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True}
+    def written(path):  # the file exists once Keras opens it; kill only after its JSON is complete
+        try:
+            return json.loads(path.read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
+
     first = subprocess.Popen(command, cwd=tmp_path, env=env, **pipes)
     deadline = time.time() + 120
-    while not metadata.exists() and first.poll() is None and time.time() < deadline:
+    while written(metadata) is None and first.poll() is None and time.time() < deadline:
         time.sleep(0.02)
     first.send_signal(signal.SIGKILL)  # as hard as a preempted machine: no clean-up runs
     first_log = clean_log(first.communicate(timeout=30)[0])
