@@ -21,8 +21,10 @@ import keras
 
 import keras_restext
 from keras_restext.data import LabelVocabulary, build_pipeline, make_tokenizer, read_dataset, split_validation
+from keras_restext.models import set_wide_idf
 from keras_restext.training import TrainConfig
 from keras_restext.training.optimizers import make_optimizer
+from keras_restext.training.trainer import wide_idf
 
 TRAIN_FILES = {"mr": "mr/train.csv", "trec": "trec/train.tsv", "sst2": "sst2/train.tsv", "20news": "20news/train"}
 
@@ -76,6 +78,9 @@ def validation_accuracy(dataset: str, overrides: dict) -> list[float]:
     model = keras_restext.build_resnet_classifier(
         len(labels), tokenizer.vocabulary_size(), preset="restext_base", **overrides
     )
+    idf = wide_idf(batches, tokenizer.vocabulary_size(), {**config["model"], **overrides})  # as `train` does
+    if idf is not None:
+        set_wide_idf(model, idf)
     model.compile(
         optimizer=make_optimizer(training["learning_rate"], steps, weight_decay=training["weight_decay"],
                                  warmup_fraction=training["warmup_fraction"]),

@@ -1,6 +1,6 @@
 """Mask-aware Keras layers for residual convolutional text models."""
 
-from keras_restext.layers.bag_of_tokens import BagOfTokensLogits
+from keras_restext.layers.bag_of_tokens import BagOfTokensLogits, token_idf
 from keras_restext.layers.drop_path import DropPath
 from keras_restext.layers.global_pooling import MaskedGlobalPooling1D
 from keras_restext.layers.kmax_pooling import KMaxPooling1D
@@ -20,4 +20,5 @@ __all__ = [
     "MaskedGlobalPooling1D",
     "ResBlock",
     "SqueezeExcitation1D",
+    "token_idf",
 ]

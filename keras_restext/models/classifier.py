@@ -118,7 +118,8 @@ def build_resnet_classifier(
     each stage after the first halving the length (DPCNN's pyramid) → norm and activation → masked
     global pooling → dropout → dense layers → softmax (sigmoid with `multi_label=True`).
     With `wide_scale` > 0, a linear classifier on the bag of tokens (`BagOfTokensLogits`) adds its
-    logits to the deep model's before the softmax (wide & deep). Padding never changes a prediction.
+    logits to the deep model's before the softmax (wide & deep); give it the training texts' idfs
+    with `set_wide_idf` (`train` does). Padding never changes a prediction.
 
     Args:
         num_classes: int, the classes of a single task (>= 2; >= 1 with `multi_label=True`).
@@ -228,9 +229,17 @@ def build_resnet_classifier(
     return keras.Model(token_ids, outputs, name=name)
 
 
+def set_wide_idf(model: keras.Model, idf) -> None:
+    """Gives every wide branch (`BagOfTokensLogits`, one per head) of `model` the inverse document
+    frequencies `idf` (`keras_restext.layers.token_idf` of the training texts' token ids)."""
+    for layer in model.layers:
+        if isinstance(layer, BagOfTokensLogits):
+            layer.idf.assign(idf)
+
+
 def count_params(model: keras.Model) -> int:
     """The number of weights of a built model, trainable or not."""
     return int(sum(int(keras.ops.size(w)) for w in model.weights))
 
 
-__all__ = ["MODEL_DEFAULTS", "build_resnet_classifier", "count_params", "resolve_model_config"]
+__all__ = ["MODEL_DEFAULTS", "build_resnet_classifier", "count_params", "resolve_model_config", "set_wide_idf"]

@@ -51,7 +51,7 @@ from keras_restext.data.errors import DataError, shorten
 from keras_restext.data.labels import sort_labels
 from keras_restext.export import build_serving_model, inference_copy
 from keras_restext.export.multitask import write_multitask_export
-from keras_restext.models import build_resnet_classifier
+from keras_restext.models import build_resnet_classifier, set_wide_idf
 from keras_restext.training.callbacks import BACKUP_DIR, make_callbacks, restore_kept_weights
 from keras_restext.training.distribute import (
     effective_steps_per_execution,
@@ -64,7 +64,7 @@ from keras_restext.training.distribute import (
 )
 from keras_restext.training.metrics import classification_report, format_report
 from keras_restext.training.optimizers import make_optimizer
-from keras_restext.training.trainer import TrainConfig, _check_resumable, _write_run_file
+from keras_restext.training.trainer import TrainConfig, _check_resumable, _write_run_file, wide_idf
 from keras_restext.training.warmstart import apply_embeddings, prepare_embeddings, pretrain_stages
 
 MEAN_ACCURACY = "mean_task_accuracy"
@@ -636,6 +636,8 @@ def train_multitask(
     loss_weights = {task: tasks[task].loss_weight for task in names}
     heads = {task: len(labels[task]) for task in names}
 
+    idf = wide_idf(pipelines["train"], tokenizer.vocabulary_size(), resolved["model"])
+
     def build(overrides: dict, total_steps: int) -> keras.Model:
         previous_policy = keras.config.dtype_policy()
         if training.get("mixed_precision"):  # the output layers stay float32
@@ -647,6 +649,8 @@ def train_multitask(
             )  # fmt: skip
         finally:
             keras.config.set_dtype_policy(previous_policy)
+        if idf is not None:
+            set_wide_idf(model, idf)
         jit = True if (config.jit_compile or config.static_shapes) else "auto"
         return compile_multitask(
             model, training, total_steps, loss_weights, strategy=strategy, jit_compile=jit,

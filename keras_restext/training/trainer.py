@@ -36,7 +36,8 @@ import tensorflow as tf
 
 from keras_restext.data import LabelVocabulary, build_pipeline, make_tokenizer, read_dataset, split_validation
 from keras_restext.export import build_serving_model, inference_copy, write_export
-from keras_restext.models import build_resnet_classifier, get_preset
+from keras_restext.layers import token_idf
+from keras_restext.models import build_resnet_classifier, get_preset, set_wide_idf
 from keras_restext.training.callbacks import (
     BACKUP_DIR,
     finished_epochs,
@@ -339,10 +340,12 @@ def _compiled_classifier(
     vocab_size: int,
     total_steps: int,
     strategy: tf.distribute.Strategy,
+    idf: np.ndarray | None = None,
 ):
     """The preset's classifier, compiled: AdamW + warm-up/cosine, label-smoothed cross-entropy.
 
-    Call it under `strategy.scope()`. The learning rate is scaled linearly with the replicas.
+    Call it under `strategy.scope()`. The learning rate is scaled linearly with the replicas. `idf`
+    (the training texts' inverse document frequencies) weights the wide branch's tokens.
     """
     training = resolved["training"]
     previous_policy = keras.config.dtype_policy()
@@ -355,6 +358,8 @@ def _compiled_classifier(
         )
     finally:
         keras.config.set_dtype_policy(previous_policy)
+    if idf is not None:
+        set_wide_idf(classifier, idf)
     classifier.compile(
         optimizer=make_optimizer(
             scaled_learning_rate(training["learning_rate"], strategy),
@@ -369,6 +374,15 @@ def _compiled_classifier(
     )
     patch_for_multiworker(classifier)
     return classifier
+
+
+def wide_idf(train_batches: tf.data.Dataset, vocab_size: int, model_config: dict) -> np.ndarray | None:
+    """The wide branch's idfs (`token_idf`) from one pass over the training batches, or None when
+    the model has no wide branch. With `cache`, the pass fills the pipeline's cache, so `fit` does
+    not tokenize the texts again."""
+    if not model_config.get("wide_scale"):
+        return None
+    return token_idf((batch[0] for batch in train_batches.as_numpy_iterator()), vocab_size)
 
 
 def _data_facts(config: TrainConfig, sizes: dict) -> dict:
@@ -454,9 +468,10 @@ def train(
         if data is not None
     }  # fmt: skip
     total_steps = max(1, -(-sizes["train"] // global_batch)) * training["epochs"]
+    idf = wide_idf(pipelines["train"], tokenizer.vocabulary_size(), resolved["model"])
     with strategy.scope():
         classifier = _compiled_classifier(
-            config, resolved, len(labels), tokenizer.vocabulary_size(), total_steps, strategy
+            config, resolved, len(labels), tokenizer.vocabulary_size(), total_steps, strategy, idf
         )
         apply_embeddings(classifier, vectors, config.embeddings_trainable)
 
@@ -468,7 +483,7 @@ def train(
             classifier,
             build=lambda overrides, steps: _compiled_classifier(
                 dataclasses.replace(config, model_overrides={**config.model_overrides, **overrides}),
-                resolved, len(labels), tokenizer.vocabulary_size(), steps, strategy,
+                resolved, len(labels), tokenizer.vocabulary_size(), steps, strategy, idf,
             ),
             train_data=pipelines["train"], validation_data=pipelines.get("validation"), model_config=resolved["model"],
             epochs=training["epochs"], steps_per_epoch=total_steps // training["epochs"], freeze=config.freeze_grown,

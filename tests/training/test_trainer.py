@@ -196,3 +196,23 @@ def test_in_memory_data(tmp_path):
     assert "- train: in-memory data (200 examples)" in card and "word" not in card.split("## Model")[0]
     run = json.loads((tmp_path / "run" / "run.json").read_text())
     assert run["train"].startswith("sha256:")
+
+
+def test_the_wide_branch_weighs_tokens_by_the_training_texts_idf(tmp_path, small_files):
+    result = train(
+        train=str(small_files["train"]),
+        preset="restext_small",
+        model_overrides={"wide_scale": 2.0},
+        epochs=1,
+        output=str(tmp_path / "run"),
+        verbose=0,
+        log=None,
+    )
+    texts = [line.split("\t")[0] for line in small_files["train"].read_text().splitlines()[1:]]
+    ids = result.tokenizer(texts).numpy()
+    idf = np.asarray(result.classifier.get_layer("probabilities_wide_logits").idf)
+    distinct = [set(row[row > 0].tolist()) for row in ids]
+    for token in np.unique(ids[ids > 0])[:20]:
+        df = sum(token in row for row in distinct)
+        assert idf[token] == pytest.approx(np.log((1 + len(texts)) / (1 + df)) + 1, rel=1e-5)
+    assert idf[0] == 0
