@@ -379,7 +379,8 @@ def _compiled_classifier(
 def wide_idf(train_batches: tf.data.Dataset, vocab_size: int, model_config: dict) -> np.ndarray | None:
     """The wide branch's idfs (`token_idf`) from one pass over the training batches, or None when
     the model has no wide branch. With `cache`, the pass fills the pipeline's cache, so `fit` does
-    not tokenize the texts again."""
+    not tokenize the texts again. With `static_shapes`, the pipeline drops its last partial batch,
+    and so do the idfs (fewer than `batch_size` texts)."""
     if not model_config.get("wide_scale"):
         return None
     return token_idf((batch[0] for batch in train_batches.as_numpy_iterator()), vocab_size)
