@@ -73,8 +73,8 @@ PRESETS: dict[str, dict] = {
             # MR, TREC and SST-2 (validation splits carved from training data; benchmarks/README.md).
             # 2048 tokens: with 1024, a fifth of the 20 Newsgroups posts lost their bigrams or words
             # (a third of all tokens). 512 -> 1024 gained 1.0 on 20 Newsgroups validation, 1024 ->
-            # 2048 0.6 on 20news-recent (89.6 -> 90.1, 2 seeds); sentences are far shorter, and
-            # batches are padded per bucket.
+            # 2048 0.6 on 20news-recent (89.6 -> 90.1, 2 seeds; the by-date test split did not gain,
+            # benchmarks/README.md); sentences are far shorter, and batches are padded per bucket.
             # words_first: on long posts bigrams had crowded out two thirds of the words (20
             # Newsgroups validation: 78.1 -> 81.1 on its most recent posts, 83.5 -> 84.6 at random);
             # the sentence sets' vocabularies are unchanged by it.
