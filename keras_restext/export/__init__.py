@@ -2,7 +2,14 @@
 
 from keras_restext.export.artifacts import list_versions, model_card, next_version, read_labels
 from keras_restext.export.exporter import reexport, write_export
-from keras_restext.export.loading import TASKS_FILE, Predictor, load_keras_model, load_predictor, resolve_model_path
+from keras_restext.export.loading import (
+    TASKS_FILE,
+    Predictor,
+    load_keras_model,
+    load_predictor,
+    predict_with_session_loader,
+    resolve_model_path,
+)
 from keras_restext.export.multitask import write_multitask_export
 from keras_restext.export.serving import (
     INPUT_NAME,
@@ -32,6 +39,7 @@ __all__ = [
     "load_predictor",
     "model_card",
     "next_version",
+    "predict_with_session_loader",
     "read_labels",
     "reexport",
     "resolve_model_path",

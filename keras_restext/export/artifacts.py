@@ -294,6 +294,8 @@ def model_card(
         "```sh",
         f'restext predict --model savedmodels/{name} "some text to classify"',
         f"saved_model_cli show --dir savedmodels/{name}/{version} --all",
+        f"saved_model_cli run --dir savedmodels/{name}/{version} --tag_set serve --signature_def serving_default \\",
+        "  --input_exprs 'text=[\"some text to classify\"]'",
         "```",
         "",
         "TF Serving (REST), with `--model_base_path` pointing at the absolute path of",

@@ -139,15 +139,51 @@ def _pick(outputs: Mapping, keys: Mapping) -> dict:
 
 
 def _load_saved_model(path: str):
+    return _with_text_ops(lambda: tf.saved_model.load(path))
+
+
+def _with_text_ops(load):
+    """Calls `load`, once more after `import tensorflow_text` when the graph needs its ops."""
     try:
-        return tf.saved_model.load(path)
+        return load()
     except (RuntimeError, tf.errors.NotFoundError, ValueError, KeyError) as error:
         # A WordPiece tokenizer's ops live in tensorflow_text, which registers them on import.
         if "Op type not registered" not in str(error):
             raise
         import tensorflow_text  # noqa: F401
 
-        return tf.saved_model.load(path)
+        return load()
+
+
+def predict_with_session_loader(path: str, texts: Sequence[str]) -> dict[str, np.ndarray]:
+    """Runs a SavedModel's `serving_default` the way TF Serving does: the TF1 session loader.
+
+    `tf.saved_model.load` restores objects in eager mode; TF Serving, `saved_model_cli run` and
+    `tf.compat.v1` clients restore the variables into a graph with the checkpoint's saver and feed
+    the signature's tensor names. An export can load one way and fail the other: this is the check
+    that a TF Serving server would serve it.
+
+    Args:
+        path: a SavedModel version folder (e.g. `savedmodels/sst2/1`).
+        texts: the raw texts, one batch.
+
+    Returns:
+        The signature's outputs by name (`probabilities`, `label_id`, `label`, ...), as NumPy arrays.
+
+    Example:
+    >>> outputs = predict_with_session_loader("savedmodels/sst2/1", ["a gorgeous movie", "dull"])
+    >>> outputs["probabilities"].shape
+    (2, 2)
+    """
+    return _with_text_ops(lambda: _run_in_session(os.fspath(path), list(texts)))
+
+
+def _run_in_session(path: str, texts: list[str]) -> dict[str, np.ndarray]:
+    with tf.Graph().as_default() as graph, tf.compat.v1.Session(graph=graph) as session:
+        meta_graph = tf.compat.v1.saved_model.loader.load(session, ["serve"], path)
+        signature = meta_graph.signature_def[SIGNATURE]
+        fetches = {name: info.name for name, info in signature.outputs.items()}
+        return session.run(fetches, feed_dict={signature.inputs[INPUT_NAME].name: texts})
 
 
 def load_predictor(path: str) -> Predictor:
@@ -178,4 +214,11 @@ def load_predictor(path: str) -> Predictor:
     return Predictor(model, read_labels(labels_path), path=path, kind=kind)
 
 
-__all__ = ["TASKS_FILE", "Predictor", "load_keras_model", "load_predictor", "resolve_model_path"]
+__all__ = [
+    "TASKS_FILE",
+    "Predictor",
+    "load_keras_model",
+    "load_predictor",
+    "predict_with_session_loader",
+    "resolve_model_path",
+]

@@ -224,19 +224,38 @@ def _empty_outputs(model: keras.Model) -> dict:
 
 
 class _ServingModule(tf.Module):
-    """What the SavedModel holds: the serving model and its `serving_default` function."""
+    """What the SavedModel holds: the serving model's TensorFlow state and its `serving_default` function.
+
+    The module tracks the `tf.Variable` inside each Keras variable and the lookup tables, never the
+    Keras model itself: a tracked `keras.Variable` is written as a second, unnamed variable that
+    TF Serving's session loader restores while the function reads the first one, which stays
+    uninitialised there ("Could not find variable ...").
+    """
 
     def __init__(self, model: keras.Model):
         super().__init__(name="restext_serving")
-        self.model = model
         _empty_outputs(model)  # fails clearly for a model that is not a restext serving model
+        self.model_variables = [variable.value for variable in model.variables]
+        self.resources = _tracked_resources(model)
+        # A closure, so that the module does not track the Keras model through the function.
+        self.serve = _serving_function(model)
 
+
+def _tracked_resources(model: keras.Model) -> list:
+    """The lookup tables and assets a model's layers hold (the tokenizer's vocabulary)."""
+    resources = tf.saved_model.experimental.TrackableResource, tf.saved_model.Asset
+    return [obj for obj in tf.train.TrackableView(model).descendants() if isinstance(obj, resources)]
+
+
+def _serving_function(model: keras.Model):
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name=INPUT_NAME)])
-    def serve(self, text):
+    def serve(text):
         def empty():  # pooling cannot reduce an empty batch; answer it without running the model
-            return _empty_outputs(self.model)
+            return _empty_outputs(model)
 
-        return tf.cond(tf.size(text) > 0, lambda: self.model(text, training=False), empty)
+        return tf.cond(tf.size(text) > 0, lambda: model(text, training=False), empty)
+
+    return serve
 
 
 def export_saved_model(model: keras.Model, path: str) -> str:
@@ -246,8 +265,10 @@ def export_saved_model(model: keras.Model, path: str) -> str:
     `[batch, classes]`), `label_id` (int64 `[batch]`), `label` (tf.string `[batch]`); for a
     multi-task model these three for every task, named `<task>_probabilities`, ... .
 
-    Written with `tf.saved_model.save`: Keras 3.15's `ExportArchive` (behind `model.export`) stores
-    every variable twice, doubling the SavedModel's size.
+    Written with `tf.saved_model.save` over the model's `tf.Variable`s and lookup tables, so that
+    TF Serving's session-based loader (and `saved_model_cli run`) restores the very variables the
+    signature reads, each stored once; Keras 3.15's `ExportArchive` (behind `model.export`) stores
+    every variable twice.
 
     Args:
         model: a model from `build_serving_model` (or loaded from its `model.keras`).
