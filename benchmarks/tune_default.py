@@ -23,7 +23,7 @@ import keras_restext
 from keras_restext.data import LabelVocabulary, build_pipeline, make_tokenizer, read_dataset, split_validation
 from keras_restext.models import set_wide_idf
 from keras_restext.training import TrainConfig
-from keras_restext.training.optimizers import make_optimizer
+from keras_restext.models.optimizers import make_optimizer
 from keras_restext.training.trainer import wide_idf
 
 TRAIN_FILES = {"mr": "mr/train.csv", "trec": "trec/train.tsv", "sst2": "sst2/train.tsv", "20news": "20news/train"}

@@ -20,7 +20,14 @@ from keras_restext.layers import (  # noqa: E402
     SqueezeExcitation1D,
 )
 from keras_restext.models import PRESETS as presets  # noqa: E402
-from keras_restext.models import build_resnet_classifier, count_params, get_preset  # noqa: E402
+from keras_restext.models import (  # noqa: E402
+    ResTextBackbone,
+    ResTextClassifier,
+    ResTextPreprocessor,
+    build_resnet_classifier,
+    count_params,
+    get_preset,
+)
 from keras_restext.version import __version__  # noqa: E402
 
 __all__ = [
@@ -32,6 +39,9 @@ __all__ = [
     "MaskedDownsample1D",
     "MaskedGlobalPooling1D",
     "ResBlock",
+    "ResTextBackbone",
+    "ResTextClassifier",
+    "ResTextPreprocessor",
     "SqueezeExcitation1D",
     "__version__",
     "build_resnet_classifier",

@@ -1,6 +1,20 @@
-"""Model builders and presets."""
+"""The models: the backbone / preprocessor / task classes, the token-id builder, and the presets."""
 
+from keras_restext.models.backbone import ResTextBackbone
 from keras_restext.models.classifier import MODEL_DEFAULTS, build_resnet_classifier, count_params, resolve_model_config, set_wide_idf
+from keras_restext.models.preprocessor import ResTextPreprocessor
 from keras_restext.models.presets import PRESETS, get_preset
+from keras_restext.models.text_classifier import ResTextClassifier
 
-__all__ = ["MODEL_DEFAULTS", "PRESETS", "build_resnet_classifier", "count_params", "get_preset", "resolve_model_config", "set_wide_idf"]
+__all__ = [
+    "MODEL_DEFAULTS",
+    "PRESETS",
+    "ResTextBackbone",
+    "ResTextClassifier",
+    "ResTextPreprocessor",
+    "build_resnet_classifier",
+    "count_params",
+    "get_preset",
+    "resolve_model_config",
+    "set_wide_idf",
+]

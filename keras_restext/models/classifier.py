@@ -6,41 +6,14 @@ from collections.abc import Mapping, Sequence
 
 import keras
 
-from keras_restext.layers import (
-    BagOfTokensLogits,
-    DropPath,
-    KMaxPooling1D,
-    LimitVocabulary,
-    MaskedConv1D,
-    MaskedGlobalPooling1D,
-    ResBlock,
-)
+from keras_restext.layers import BagOfTokensLogits, DropPath, KMaxPooling1D, MaskedGlobalPooling1D
+from keras_restext.models.backbone import BACKBONE_DEFAULTS, check_backbone_config, residual_trunk
 from keras_restext.models.presets import get_preset
 
 POOLINGS = ("max", "avg", "max_avg", "kmax")
 
-MODEL_DEFAULTS: dict = {
-    "embedding_dim": 128,
-    # None: the embedding covers every id; n: only the first n (the most frequent tokens), rarer ones
-    # share the out-of-vocabulary row, while the wide branch still reads every id.
-    "deep_vocab_size": None,
-    "embedding_dropout": 0.0,
-    "stem_filters": None,  # None: the first stage's filters
-    "stem_kernel_size": 3,
-    "stage_filters": (128,),
-    "stage_blocks": (1,),
-    "num_layers": 2,
-    "kernel_size": 3,
-    "kernel_sizes": None,
-    "dilation_rate": 1,
-    "separable": False,
-    "downsample": True,  # pyramid: the first block of every stage but the first halves the length
-    "norm": None,
-    "activation": "relu",
-    "block_dropout": 0.0,
-    "drop_path": 0.0,  # the last block's rate; earlier blocks' rates grow linearly towards it
-    "se_ratio": None,
-    "kernel_l2": 0.0,
+# The arguments of the heads on top of the trunk.
+HEAD_DEFAULTS: dict = {
     "pooling": "max_avg",
     "kmax_k": 8,
     "head_units": (),
@@ -51,6 +24,7 @@ MODEL_DEFAULTS: dict = {
     "wide_scale": 0.0,
     "deep_drop_path": 0.0,  # drops the deep logits per example in training, so the wide branch also learns alone
 }
+MODEL_DEFAULTS: dict = {**BACKBONE_DEFAULTS, **HEAD_DEFAULTS}
 
 
 def resolve_model_config(preset: str | None = None, **overrides) -> dict:
@@ -64,11 +38,12 @@ def resolve_model_config(preset: str | None = None, **overrides) -> dict:
     if preset is not None:
         config.update(get_preset(preset)["model"])
     config.update(overrides)
-    if len(config["stage_filters"]) != len(config["stage_blocks"]):
-        raise ValueError(
-            "`stage_filters` and `stage_blocks` must have the same length. Received: "
-            f"stage_filters={config['stage_filters']!r}, stage_blocks={config['stage_blocks']!r}"
-        )
+    check_head_config(config)
+    return config
+
+
+def check_head_config(config: dict) -> None:
+    """Raises a `ValueError` naming the argument for head settings that cannot be built."""
     if config["wide_scale"] < 0:
         raise ValueError(f"`wide_scale` must be >= 0. Received: wide_scale={config['wide_scale']!r}")
     if config["deep_drop_path"] and not config["wide_scale"]:
@@ -76,15 +51,12 @@ def resolve_model_config(preset: str | None = None, **overrides) -> dict:
             "`deep_drop_path` needs a wide branch to fall back on (`wide_scale` > 0). Received: "
             f"deep_drop_path={config['deep_drop_path']!r}, wide_scale={config['wide_scale']!r}"
         )
-    deep_vocab = config["deep_vocab_size"]
-    if deep_vocab is not None and (not isinstance(deep_vocab, int) or deep_vocab < 2):
-        raise ValueError(f"`deep_vocab_size` must be None or an int >= 2. Received: deep_vocab_size={deep_vocab!r}")
     if config["pooling"] not in POOLINGS:
         raise ValueError(f"`pooling` must be one of {POOLINGS}. Received: pooling={config['pooling']!r}")
-    return config
 
 
-def _check_heads(num_classes, tasks, multi_label) -> dict[str, int]:
+def check_heads(num_classes, tasks, multi_label) -> dict[str, int]:
+    """The heads to build, name → classes: `{"probabilities": num_classes}` for one task, else `tasks`."""
     smallest = 1 if multi_label else 2
     if (num_classes is None) == (tasks is None):
         raise ValueError(
@@ -145,58 +117,27 @@ def build_resnet_classifier(
     (1, 2)
     """
     config = resolve_model_config(preset, **overrides)
-    if not isinstance(vocab_size, int) or vocab_size < 2:
-        raise ValueError(f"`vocab_size` must be an int >= 2. Received: vocab_size={vocab_size!r}")
-    heads = _check_heads(num_classes, tasks, config["multi_label"]) if include_top else {}
-    regularizer = keras.regularizers.L2(config["kernel_l2"]) if config["kernel_l2"] else None
-
+    check_backbone_config(vocab_size, config)
+    heads = check_heads(num_classes, tasks, config["multi_label"]) if include_top else {}
     token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
-    deep_ids, deep_vocab = token_ids, vocab_size
-    if config["deep_vocab_size"] is not None and config["deep_vocab_size"] < vocab_size:
-        deep_vocab = config["deep_vocab_size"]
-        deep_ids = LimitVocabulary(deep_vocab, name="deep_vocabulary")(token_ids)
-    x = keras.layers.Embedding(deep_vocab, config["embedding_dim"], mask_zero=True, name="embedding")(deep_ids)
-    if config["embedding_dropout"]:
-        # Drops whole embedding channels, a regulariser that suits small data (Kim 2014 style).
-        x = keras.layers.SpatialDropout1D(config["embedding_dropout"], name="embedding_dropout")(x)
-    x = MaskedConv1D(
-        config["stem_filters"] or config["stage_filters"][0],
-        config["stem_kernel_size"],
-        kernel_regularizer=regularizer,
-        name="stem",
-    )(x)
-
-    total_blocks = sum(config["stage_blocks"])
-    block_index = 0
-    for stage, (filters, blocks) in enumerate(zip(config["stage_filters"], config["stage_blocks"])):
-        for block in range(blocks):
-            rate = config["drop_path"] * block_index / max(total_blocks - 1, 1)
-            x = ResBlock(
-                filters,
-                config["kernel_size"],
-                config["num_layers"],
-                kernel_sizes=config["kernel_sizes"],
-                dilation_rate=config["dilation_rate"],
-                separable=config["separable"],
-                downsample=config["downsample"] and stage > 0 and block == 0,
-                norm=config["norm"],
-                activation=config["activation"],
-                dropout=config["block_dropout"],
-                drop_path=rate,
-                se_ratio=config["se_ratio"],
-                kernel_regularizer=regularizer,
-                name=f"stage{stage}_block{block}",
-            )(x)
-            block_index += 1
-    # Pre-activation blocks leave the last sum un-normalised: finish with norm → activation.
-    if config["norm"] == "batch":
-        x = keras.layers.BatchNormalization(name="final_norm")(x)
-    elif config["norm"] == "layer":
-        x = keras.layers.LayerNormalization(name="final_norm")(x)
-    x = keras.layers.Activation(config["activation"], name="final_activation")(x)
+    features = residual_trunk(token_ids, vocab_size, config)
     if not include_top:
-        return keras.Model(token_ids, x, name=f"{name}_backbone")
+        return keras.Model(token_ids, features, name=f"{name}_backbone")
+    outputs = classification_heads(features, token_ids, heads, vocab_size, config)
+    if tasks is None:
+        outputs = outputs["probabilities"]
+    return keras.Model(token_ids, outputs, name=name)
 
+
+def classification_heads(features, token_ids, heads: Mapping[str, int], vocab_size: int, config: dict) -> dict:
+    """The layers after the trunk: masked pooling → dense layers → one softmax (or sigmoid) head per
+    entry of `heads` (name → classes), each with its wide branch on `token_ids` when `wide_scale` > 0.
+
+    Returns:
+        A dict head name → probabilities.
+    """
+    regularizer = keras.regularizers.L2(config["kernel_l2"]) if config.get("kernel_l2") else None
+    x = features
     if config["pooling"] == "kmax":
         x = KMaxPooling1D(config["kmax_k"], name="kmax_pooling")(x)
         x = keras.layers.Flatten(name="flatten")(x)
@@ -224,9 +165,7 @@ def build_resnet_classifier(
         )(token_ids)
         logits = keras.layers.Add(name=f"{head}_logits")([deep, wide])
         outputs[head] = keras.layers.Activation(activation, dtype="float32", name=head)(logits)
-    if tasks is None:
-        outputs = outputs["probabilities"]
-    return keras.Model(token_ids, outputs, name=name)
+    return outputs
 
 
 def set_wide_idf(model: keras.Model, idf) -> None:
@@ -242,4 +181,13 @@ def count_params(model: keras.Model) -> int:
     return int(sum(int(keras.ops.size(w)) for w in model.weights))
 
 
-__all__ = ["MODEL_DEFAULTS", "build_resnet_classifier", "count_params", "resolve_model_config", "set_wide_idf"]
+__all__ = [
+    "HEAD_DEFAULTS",
+    "MODEL_DEFAULTS",
+    "build_resnet_classifier",
+    "check_heads",
+    "classification_heads",
+    "count_params",
+    "resolve_model_config",
+    "set_wide_idf",
+]

@@ -2,7 +2,7 @@
 
 from keras_restext.training.callbacks import finished_epochs, make_callbacks, read_history
 from keras_restext.training.metrics import classification_report, confusion_matrix, format_report
-from keras_restext.training.optimizers import make_optimizer, warmup_cosine_schedule
+from keras_restext.models.optimizers import make_optimizer, warmup_cosine_schedule
 from keras_restext.training.trainer import TrainConfig, TrainResult, predict_classes, train
 from keras_restext.training.multitask import MultiTaskResult, TaskData, tasks_from_columns, train_multitask
 

@@ -3,7 +3,7 @@
 The rules, stated once:
 - `batch_size` is per replica; the global batch is `batch_size * strategy.num_replicas_in_sync`.
 - The learning rate scales linearly with the number of replicas (Goyal et al. 2017), and the
-  warm-up of `keras_restext.training.optimizers` keeps the first steps of a larger batch stable.
+  warm-up of `keras_restext.models.optimizers` keeps the first steps of a larger batch stable.
 - The input pipeline's auto-shard policy is set explicitly: DATA (every worker reads all, keeps its
   share of the batches) for in-memory and single-file sources, FILE for sources of several files.
 - In multi-worker training every worker runs the same program, but only the chief writes the export

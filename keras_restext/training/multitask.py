@@ -63,7 +63,7 @@ from keras_restext.training.distribute import (
     write_dir,
 )
 from keras_restext.training.metrics import classification_report, format_report
-from keras_restext.training.optimizers import make_optimizer
+from keras_restext.models.optimizers import make_optimizer
 from keras_restext.training.trainer import TrainConfig, _check_resumable, _write_run_file, wide_idf
 from keras_restext.training.warmstart import apply_embeddings, prepare_embeddings, pretrain_stages
 

@@ -54,7 +54,7 @@ from keras_restext.training.distribute import (
     write_dir,
 )
 from keras_restext.training.metrics import classification_report, format_report
-from keras_restext.training.optimizers import make_optimizer
+from keras_restext.models.optimizers import make_optimizer
 from keras_restext.training.warmstart import apply_embeddings, prepare_embeddings, pretrain_stages
 
 RUN_FILE = "run.json"

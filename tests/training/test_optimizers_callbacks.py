@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from keras_restext.training.callbacks import EpochScalars, best_epoch, finished_epochs, make_callbacks, read_history
-from keras_restext.training.optimizers import FusedAdamW, make_optimizer, warmup_cosine_schedule
+from keras_restext.models.optimizers import FusedAdamW, make_optimizer, warmup_cosine_schedule
 
 
 def test_schedule_warms_up_linearly_then_decays_by_cosine():

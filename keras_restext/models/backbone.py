@@ -1,0 +1,216 @@
+"""`ResTextBackbone`: the residual trunk on token ids, as a functional `keras.Model`.
+
+token ids `[batch, length]` (0 = padding) → embedding (with a padding mask) → stem convolution
+("region embedding") → stages of `ResBlock`s, each stage after the first halving the length
+(DPCNN's pyramid) → norm and activation → features `[batch, time, channels]`, masked where the
+input was padding. `build_resnet_classifier` builds the same trunk with `residual_trunk`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+
+from keras_restext.layers import LimitVocabulary, MaskedConv1D, ResBlock
+
+# The arguments of the trunk, with their defaults: `ResTextBackbone`'s hyperparameters.
+BACKBONE_DEFAULTS: dict = {
+    "embedding_dim": 128,
+    # None: the embedding covers every id; n: only the first n (the most frequent tokens), rarer ones
+    # share the out-of-vocabulary row, while a wide branch beside the trunk still reads every id.
+    "deep_vocab_size": None,
+    "embedding_dropout": 0.0,
+    "stem_filters": None,  # None: the first stage's filters
+    "stem_kernel_size": 3,
+    "stage_filters": (128,),
+    "stage_blocks": (1,),
+    "num_layers": 2,
+    "kernel_size": 3,
+    "kernel_sizes": None,
+    "dilation_rate": 1,
+    "separable": False,
+    "downsample": True,  # pyramid: the first block of every stage but the first halves the length
+    "norm": None,
+    "activation": "relu",
+    "block_dropout": 0.0,
+    "drop_path": 0.0,  # the last block's rate; earlier blocks' rates grow linearly towards it
+    "se_ratio": None,
+    "kernel_l2": 0.0,
+}
+
+
+def check_backbone_config(vocabulary_size, config: dict) -> None:
+    """Raises a `ValueError` naming the argument for a trunk configuration that cannot be built."""
+    if isinstance(vocabulary_size, bool) or not isinstance(vocabulary_size, int) or vocabulary_size < 2:
+        raise ValueError(f"`vocab_size` must be an int >= 2. Received: vocab_size={vocabulary_size!r}")
+    if len(config["stage_filters"]) != len(config["stage_blocks"]):
+        raise ValueError(
+            "`stage_filters` and `stage_blocks` must have the same length. Received: "
+            f"stage_filters={config['stage_filters']!r}, stage_blocks={config['stage_blocks']!r}"
+        )
+    deep_vocab = config["deep_vocab_size"]
+    if deep_vocab is not None and (isinstance(deep_vocab, bool) or not isinstance(deep_vocab, int) or deep_vocab < 2):
+        raise ValueError(f"`deep_vocab_size` must be None or an int >= 2. Received: deep_vocab_size={deep_vocab!r}")
+
+
+def residual_trunk(token_ids, vocabulary_size: int, config: dict):
+    """Applies the trunk's layers to `token_ids` (a Keras input); returns the masked features.
+
+    `config` holds every key of `BACKBONE_DEFAULTS` (other keys are ignored).
+    """
+    regularizer = keras.regularizers.L2(config["kernel_l2"]) if config["kernel_l2"] else None
+    deep_ids, deep_vocab = token_ids, vocabulary_size
+    if config["deep_vocab_size"] is not None and config["deep_vocab_size"] < vocabulary_size:
+        deep_vocab = config["deep_vocab_size"]
+        deep_ids = LimitVocabulary(deep_vocab, name="deep_vocabulary")(token_ids)
+    x = keras.layers.Embedding(deep_vocab, config["embedding_dim"], mask_zero=True, name="embedding")(deep_ids)
+    if config["embedding_dropout"]:
+        # Drops whole embedding channels, a regulariser that suits small data (Kim 2014 style).
+        x = keras.layers.SpatialDropout1D(config["embedding_dropout"], name="embedding_dropout")(x)
+    x = MaskedConv1D(
+        config["stem_filters"] or config["stage_filters"][0],
+        config["stem_kernel_size"],
+        kernel_regularizer=regularizer,
+        name="stem",
+    )(x)
+
+    total_blocks = sum(config["stage_blocks"])
+    block_index = 0
+    for stage, (filters, blocks) in enumerate(zip(config["stage_filters"], config["stage_blocks"])):
+        for block in range(blocks):
+            rate = config["drop_path"] * block_index / max(total_blocks - 1, 1)
+            x = ResBlock(
+                filters,
+                config["kernel_size"],
+                config["num_layers"],
+                kernel_sizes=config["kernel_sizes"],
+                dilation_rate=config["dilation_rate"],
+                separable=config["separable"],
+                downsample=config["downsample"] and stage > 0 and block == 0,
+                norm=config["norm"],
+                activation=config["activation"],
+                dropout=config["block_dropout"],
+                drop_path=rate,
+                se_ratio=config["se_ratio"],
+                kernel_regularizer=regularizer,
+                name=f"stage{stage}_block{block}",
+            )(x)
+            block_index += 1
+    # Pre-activation blocks leave the last sum un-normalised: finish with norm → activation.
+    if config["norm"] == "batch":
+        x = keras.layers.BatchNormalization(name="final_norm")(x)
+    elif config["norm"] == "layer":
+        x = keras.layers.LayerNormalization(name="final_norm")(x)
+    return keras.layers.Activation(config["activation"], name="final_activation")(x)
+
+
+@keras.saving.register_keras_serializable(package="keras_restext")
+class ResTextBackbone(keras.Model):
+    """The residual convolutional trunk: token ids → masked sequence features.
+
+    A functional model whose config is its arguments. Padding (id 0) never changes the features of
+    the real positions, and the output carries the padding mask for the pooling after it.
+
+    Args:
+        vocab_size: int >= 2, the token id range (ids 0 = padding and 1 = out-of-vocabulary included).
+        embedding_dim: the embedding's width.
+        deep_vocab_size: None, or the number of ids the embedding covers; larger ids read as
+            out-of-vocabulary (a wide branch beside the trunk still sees them).
+        embedding_dropout: the rate of `SpatialDropout1D` after the embedding.
+        stem_filters: the stem convolution's filters; None: the first stage's.
+        stem_kernel_size: the stem convolution's kernel size.
+        stage_filters: the filters of each stage.
+        stage_blocks: the `ResBlock`s of each stage (as many entries as `stage_filters`).
+        num_layers: convolutions per block.
+        kernel_size: their kernel size; `kernel_sizes`: several parallel kernel sizes instead.
+        kernel_sizes: None, or a tuple of kernel sizes whose branches are summed.
+        dilation_rate: the convolutions' dilation.
+        separable: depthwise-separable convolutions.
+        downsample: the first block of every stage but the first halves the length (a pyramid).
+        norm: None, "batch" or "layer".
+        activation: the activation of the pre-activation blocks.
+        block_dropout: dropout inside the blocks.
+        drop_path: stochastic depth of the last block; earlier blocks' rates grow linearly to it.
+        se_ratio: None, or the squeeze-and-excitation ratio of each block.
+        kernel_l2: L2 regularisation of the convolution kernels.
+        **kwargs: `keras.Model` arguments (`name`, `dtype`, `trainable`).
+
+    Example:
+    >>> backbone = ResTextBackbone(vocab_size=100, embedding_dim=16, stage_filters=(16, 32), stage_blocks=(1, 1))
+    >>> backbone(keras.ops.convert_to_tensor([[5, 9, 3, 7, 0, 0]])).shape
+    (1, 3, 32)
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        *,
+        embedding_dim: int = 128,
+        deep_vocab_size: int | None = None,
+        embedding_dropout: float = 0.0,
+        stem_filters: int | None = None,
+        stem_kernel_size: int = 3,
+        stage_filters: Sequence[int] = (128,),
+        stage_blocks: Sequence[int] = (1,),
+        num_layers: int = 2,
+        kernel_size: int = 3,
+        kernel_sizes: Sequence[int] | None = None,
+        dilation_rate: int = 1,
+        separable: bool = False,
+        downsample: bool = True,
+        norm: str | None = None,
+        activation: str = "relu",
+        block_dropout: float = 0.0,
+        drop_path: float = 0.0,
+        se_ratio: float | None = None,
+        kernel_l2: float = 0.0,
+        **kwargs,
+    ):
+        config = {
+            "embedding_dim": embedding_dim,
+            "deep_vocab_size": deep_vocab_size,
+            "embedding_dropout": embedding_dropout,
+            "stem_filters": stem_filters,
+            "stem_kernel_size": stem_kernel_size,
+            "stage_filters": tuple(stage_filters),
+            "stage_blocks": tuple(stage_blocks),
+            "num_layers": num_layers,
+            "kernel_size": kernel_size,
+            "kernel_sizes": None if kernel_sizes is None else tuple(kernel_sizes),
+            "dilation_rate": dilation_rate,
+            "separable": separable,
+            "downsample": downsample,
+            "norm": norm,
+            "activation": activation,
+            "block_dropout": block_dropout,
+            "drop_path": drop_path,
+            "se_ratio": se_ratio,
+            "kernel_l2": kernel_l2,
+        }
+        check_backbone_config(vocab_size, config)
+        kwargs.setdefault("name", "restext_backbone")
+        token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
+        features = residual_trunk(token_ids, vocab_size, config)
+        super().__init__(token_ids, features, **kwargs)
+        self.vocab_size = vocab_size
+        self.hyperparameters = config
+
+    def get_config(self) -> dict:
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": keras.saving.serialize_keras_object(self.dtype_policy),
+            "vocab_size": self.vocab_size,
+            **{key: list(value) if isinstance(value, tuple) else value for key, value in self.hyperparameters.items()},
+        }
+
+    @classmethod
+    def from_config(cls, config: dict):
+        config = dict(config)
+        if isinstance(config.get("dtype"), dict):
+            config["dtype"] = keras.saving.deserialize_keras_object(config["dtype"])
+        return cls(**config)
+
+
+__all__ = ["BACKBONE_DEFAULTS", "ResTextBackbone", "check_backbone_config", "residual_trunk"]

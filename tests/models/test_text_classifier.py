@@ -1,0 +1,187 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_restext import ResTextBackbone, ResTextClassifier, ResTextPreprocessor, build_resnet_classifier
+from keras_restext.data import make_tokenizer
+from keras_restext.export import predict_with_session_loader
+
+REPO = Path(__file__).resolve().parents[2]
+RNG = np.random.default_rng(0)
+GOOD, BAD = ["fine", "great", "moving", "witty"], ["dull", "awful", "flat", "boring"]
+FILLER = ["a", "the", "film", "plot", "was", "and", "very"]
+
+
+def _texts(n: int) -> tuple[list[str], list[str]]:
+    """Sentences whose label is said by one word among filler words."""
+    texts, labels = [], []
+    for i in range(n):
+        label = ["neg", "pos"][i % 2]
+        words = list(RNG.choice(FILLER, size=RNG.integers(2, 12))) + [RNG.choice(GOOD if label == "pos" else BAD)]
+        RNG.shuffle(words)
+        texts.append(" ".join(words))
+        labels.append(label)
+    return texts, labels
+
+
+TEXTS, LABELS = _texts(96)
+TEST_TEXTS = ["a fine film", "the plot was dull", "", "words never seen", "great " * 300]
+MANY_TEXTS = (TEXTS + TEST_TEXTS) * 6  # several predict batches of different lengths
+
+
+@pytest.fixture
+def trained():
+    keras.utils.set_random_seed(0)
+    classifier = ResTextClassifier.from_preset("restext_small", num_classes=2)  # compiled with its recipe
+    history = classifier.fit(TEXTS, LABELS, epochs=4, verbose=0)
+    return classifier, history
+
+
+def test_fit_predict_evaluate_on_raw_strings(trained):
+    classifier, history = trained
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert classifier.preprocessor.labels == ["neg", "pos"]
+    probabilities = classifier.predict(TEST_TEXTS, verbose=0)
+    assert probabilities.shape == (len(TEST_TEXTS), 2)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+    loss, accuracy = classifier.evaluate(TEXTS, LABELS, verbose=0)
+    assert accuracy > 0.8  # the label word is in every text
+    # NumPy arrays and a tf.data.Dataset of raw pairs (batched or not) are the same examples.
+    dataset = tf.data.Dataset.from_tensor_slices((TEXTS, LABELS))
+    for data in ((np.array(TEXTS), np.array(LABELS)), (dataset,), (dataset.batch(7),)):
+        assert classifier.evaluate(*data, verbose=0) == pytest.approx([loss, accuracy], rel=1e-5)
+
+
+def test_integer_labels_are_class_ids():
+    keras.utils.set_random_seed(0)
+    classifier = ResTextClassifier.from_preset("restext_small", num_classes=3)
+    classifier.compile()
+    classifier.fit(TEXTS[:30], [i % 3 for i in range(30)], epochs=1, verbose=0)
+    assert classifier.preprocessor.labels == ["0", "1", "2"]
+    with pytest.raises(ValueError, match="name 2 classes"):
+        other = ResTextClassifier.from_preset("restext_small", num_classes=3)
+        other.compile()
+        other.fit(TEXTS, LABELS, epochs=1, verbose=0)
+
+
+def test_the_wide_branch_gets_the_training_idfs():
+    keras.utils.set_random_seed(0)
+    classifier = ResTextClassifier.from_preset("restext_base", num_classes=2, tokenizer={"max_tokens": 500})
+    classifier.compile()
+    classifier.fit(TEXTS, LABELS, epochs=1, verbose=0)
+    idf = classifier.get_layer("probabilities_wide_logits").idf.numpy()
+    assert idf[0] == 0 and idf[2] >= 1.0 and idf.max() > idf[2]  # frequent tokens weigh less
+
+
+def test_save_to_preset_and_back(tmp_path, trained):
+    classifier, _ = trained
+    expected = classifier.predict(MANY_TEXTS, verbose=0)
+    classifier.save_to_preset(str(tmp_path / "preset"))
+    config = json.loads((tmp_path / "preset" / "config.json").read_text())
+    assert "film" not in json.dumps(config)  # the vocabulary is an asset, not config
+    assert "film" in json.loads((tmp_path / "preset" / "assets" / "vocabulary.json").read_text())
+    restored = ResTextClassifier.from_preset(str(tmp_path / "preset"))
+    np.testing.assert_array_equal(restored.predict(MANY_TEXTS, verbose=0), expected)
+    assert restored.get_config() == classifier.get_config()
+    fresh = ResTextClassifier.from_preset(str(tmp_path / "preset"), load_weights=False)
+    assert not np.allclose(fresh.predict(MANY_TEXTS, verbose=0), expected)
+    with pytest.raises(ValueError, match="knows its classes"):
+        ResTextClassifier.from_preset(str(tmp_path / "preset"), num_classes=2)
+
+
+def test_keras_file_round_trip(tmp_path, trained):
+    classifier, _ = trained
+    classifier.save(tmp_path / "classifier.keras")
+    restored = keras.saving.load_model(tmp_path / "classifier.keras", safe_mode=True)
+    assert isinstance(restored, ResTextClassifier)
+    np.testing.assert_array_equal(restored.predict(MANY_TEXTS, verbose=0), classifier.predict(MANY_TEXTS, verbose=0))
+    restored.fit(TEXTS[:16], LABELS[:16], epochs=1, verbose=0)  # trains on after loading
+
+
+def test_export_serves_the_same_probabilities(tmp_path, trained):
+    classifier, _ = trained
+    expected = classifier.predict(TEST_TEXTS, verbose=0)
+    path = classifier.export(str(tmp_path / "1"))
+    served = tf.saved_model.load(path).signatures["serving_default"](text=tf.constant(TEST_TEXTS))
+    np.testing.assert_allclose(served["probabilities"].numpy(), expected, atol=1e-5)
+    assert [label.decode() for label in served["label"].numpy()] == [["neg", "pos"][i] for i in expected.argmax(1)]
+    np.testing.assert_allclose(predict_with_session_loader(path, TEST_TEXTS)["probabilities"], expected, atol=1e-5)
+
+
+def test_padding_does_not_change_predictions(trained):
+    classifier, _ = trained
+    ids = classifier.preprocessor.tokenizer(tf.constant(["a fine film", "the plot was dull and flat"]))
+    padded = tf.pad(ids, [[0, 0], [0, 17]])
+    np.testing.assert_allclose(classifier(padded).numpy(), classifier(ids).numpy(), atol=1e-6)
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="Unknown preset 'nope'"):
+        ResTextClassifier.from_preset("nope", num_classes=2)
+    with pytest.raises(ValueError, match="exactly one of `num_classes`"):
+        ResTextClassifier.from_preset("restext_small")
+    classifier = ResTextClassifier.from_preset("restext_small", num_classes=2)
+    classifier.compile()
+    with pytest.raises(ValueError, match="need labels"):
+        classifier.fit(TEXTS)
+    with pytest.raises(ValueError, match="fit"):
+        classifier.export("unused")
+
+
+def test_backbone_config_is_its_arguments():
+    backbone = ResTextBackbone(50, embedding_dim=8, stage_filters=(8, 16), stage_blocks=(1, 2), norm="layer")
+    config = backbone.get_config()
+    assert config["vocab_size"] == 50 and config["stage_blocks"] == [1, 2] and config["norm"] == "layer"
+    clone = ResTextBackbone.from_config(config)
+    assert clone.get_config() == config
+    clone.set_weights(backbone.get_weights())
+    ids = np.array([[3, 4, 5, 6, 0, 0]], "int32")
+    np.testing.assert_array_equal(clone(ids).numpy(), backbone(ids).numpy())
+    with pytest.raises(ValueError, match="same length"):
+        ResTextBackbone(50, stage_filters=(8,), stage_blocks=(1, 1))
+
+
+def test_build_resnet_classifier_is_built_on_the_same_trunk():
+    trunk = build_resnet_classifier(vocab_size=60, preset="restext_small", include_top=False)
+    backbone = ResTextBackbone(60, embedding_dim=32, stem_filters=32, stage_filters=(32,), stage_blocks=(1,))
+    backbone.set_weights(trunk.get_weights())
+    ids = np.array([[3, 4, 5, 6, 7, 0, 0]], "int32")
+    np.testing.assert_allclose(backbone(ids).numpy(), trunk(ids).numpy(), atol=1e-6)
+
+
+def test_preprocessor_encodes_several_tasks_with_missing_labels():
+    tokenizer = make_tokenizer("word", max_length=8).adapt(["a fine film"])
+    preprocessor = ResTextPreprocessor(tokenizer, labels={"sentiment": ["neg", "pos"], "topic": ["a", "b", "c"]},
+                                       tasks=["sentiment", "topic"])  # fmt: skip
+    ids, targets, weights = preprocessor(
+        tf.constant(["a fine film", "a film"]), {"sentiment": tf.constant(["pos", ""]), "topic": tf.constant([-1, 2])}
+    )
+    assert ids.shape == (2, 3)
+    assert targets["sentiment"].numpy().tolist() == [[0, 1], [0, 0]]
+    assert targets["topic"].numpy().tolist() == [[0, 0, 0], [0, 0, 1]]
+    assert weights["sentiment"].numpy().tolist() == [1, 0] and weights["topic"].numpy().tolist() == [0, 1]
+    config = preprocessor.get_config()
+    assert config["tokenizer"]["config"]["vocabulary"] is None and config["tasks"] == ["sentiment", "topic"]
+    with pytest.raises(ValueError, match="must be a dict with the tasks"):
+        preprocessor.set_labels(["neg", "pos"])
+
+
+@pytest.mark.slow
+def test_fit_on_raw_strings_under_mirrored_strategy_matches_one_device():
+    result = subprocess.run(
+        [sys.executable, str(REPO / "tests" / "models" / "scripts" / "mirrored_raw_strings.py")],
+        cwd=REPO, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["replicas"] == 2
+    assert report["max_weight_change"] > 1e-2  # training really moved the weights
+    np.testing.assert_allclose(report["mirrored_loss"], report["single_loss"], rtol=1e-5)
+    assert report["max_weight_diff"] < 1e-5 and report["max_probability_diff"] < 1e-5
