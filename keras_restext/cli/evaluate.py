@@ -26,7 +26,7 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from keras_restext.data import LabelVocabulary, read_dataset
     from keras_restext.export import load_predictor
-    from keras_restext.training import classification_report, format_report
+    from keras_restext.training import evaluate_texts, format_report
 
     predictor = load_predictor(args.model)
     if predictor.multi_task:
@@ -37,9 +37,8 @@ def run(args: argparse.Namespace) -> int:
     vocabulary = LabelVocabulary(predictor.labels)
     vocabulary.check(data)  # an unknown label: DataError naming its file and line
     texts, labels = data.texts_and_labels()
-    y_true = [vocabulary.index(label.strip()) for label in labels]
-    y_pred = predictor.predict(texts, batch_size=args.batch_size).argmax(axis=-1)
-    report = classification_report(y_true, y_pred, predictor.labels)
+    predict = lambda batch: predictor.predict(batch, batch_size=args.batch_size)  # noqa: E731
+    report = evaluate_texts(predict, texts, [label.strip() for label in labels], predictor.labels)
     report = {"model": predictor.path, "data": args.data, **report}
     if args.json:
         print(json.dumps(report))
@@ -51,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
 def _evaluate_tasks(predictor, args: argparse.Namespace) -> int:
     """A multi-task model: each task named by `--label-column TASK=COLUMN` against that column."""
     from keras_restext.data import LabelVocabulary, read_dataset
-    from keras_restext.training import classification_report, format_report
+    from keras_restext.training import evaluate_texts, format_report
 
     columns = task_label_columns(args)
     if not columns:
@@ -69,9 +68,8 @@ def _evaluate_tasks(predictor, args: argparse.Namespace) -> int:
         vocabulary = LabelVocabulary(predictor.labels[task])
         vocabulary.check(data)
         texts, labels = data.texts_and_labels()
-        y_true = [vocabulary.index(label.strip()) for label in labels]
-        y_pred = predictor.predict(texts, batch_size=args.batch_size)[task].argmax(axis=-1)
-        reports[task] = classification_report(y_true, y_pred, predictor.labels[task])
+        predict = lambda batch, task=task: predictor.predict(batch, batch_size=args.batch_size)[task]  # noqa: E731
+        reports[task] = evaluate_texts(predict, texts, [label.strip() for label in labels], predictor.labels[task])
     if args.json:
         print(json.dumps({"model": predictor.path, "data": args.data, "tasks": reports}))
     else:

@@ -124,7 +124,7 @@ def training_options(args: argparse.Namespace) -> dict:
 
 def parse_tasks(args: argparse.Namespace) -> dict | None:
     """The tasks of a multi-task run (task → `TaskData`), or None for one task."""
-    from keras_restext.training.multitask import TaskData
+    from keras_restext.data.tasks import TaskData
 
     tasks: dict[str, TaskData] = {}
     for name, spec in args.task or ():

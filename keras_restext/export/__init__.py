@@ -10,7 +10,6 @@ from keras_restext.export.loading import (
     predict_with_session_loader,
     resolve_model_path,
 )
-from keras_restext.export.multitask import write_multitask_export
 from keras_restext.export.serving import (
     INPUT_NAME,
     OUTPUT_NAMES,
@@ -47,5 +46,4 @@ __all__ = [
     "serving_labels",
     "serving_tasks",
     "write_export",
-    "write_multitask_export",
 ]

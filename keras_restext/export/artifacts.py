@@ -129,29 +129,34 @@ def _figure(width: float, height: float):
     return figure
 
 
-def plot_training_curves(path: str, history: Mapping[str, Sequence[float]]) -> None:
+def plot_training_curves(path: str, history: Mapping[str, Sequence[float]], *, tasks: Sequence[str] | None = None) -> None:
     """Draws loss and accuracy per epoch (training and validation) into a PNG.
 
     Args:
         path: the PNG to write.
         history: metric name → one value per epoch, e.g. `{"loss": [...], "val_loss": [...]}`;
             an `epoch` column (0-based) gives the x axis.
+        tasks: for a model of several tasks, the tasks whose `<task>_accuracy` (and
+            `val_<task>_accuracy`) to draw, one line each, in the accuracy panel.
     """
     from matplotlib.ticker import MaxNLocator
 
     figure = _figure(10, 4)
-    panels = [name for name in ("loss", "accuracy") if name in history or f"val_{name}" in history]
-    panels = panels or ["loss"]
+    accuracies = [f"{task}_accuracy" for task in tasks] if tasks else ["accuracy"]
+    panels = {"loss": ["loss"], "accuracy": [name for name in accuracies if name in history or f"val_{name}" in history]}
+    panels = {title: names for title, names in panels.items() if title == "loss" or names}
     count = next((len(v) for k, v in history.items() if k != "epoch"), 0)
     epochs = [int(e) + 1 for e in history.get("epoch", range(count))]
-    for i, name in enumerate(panels, 1):
+    for i, (title, names) in enumerate(panels.items(), 1):
         axes = figure.add_subplot(1, len(panels), i)
-        for key, label in ((name, "training"), (f"val_{name}", "validation")):
-            if key in history and len(history[key]):
-                axes.plot(epochs, history[key], marker="o", label=label)
+        for name in names:
+            prefix = f"{name.removesuffix('_accuracy')}: " if tasks and title == "accuracy" else ""
+            for key, label in ((name, "training"), (f"val_{name}", "validation")):
+                if key in history and len(history[key]):
+                    axes.plot(epochs, history[key], marker="o", label=prefix + label)
         axes.set_xlabel("epoch")
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.set_title(name)
+        axes.set_title(title)
         axes.grid(alpha=0.3)
         if axes.lines:
             axes.legend()
@@ -231,7 +236,7 @@ def model_card(
     *,
     name: str,
     version: int | str,
-    labels: Sequence[str],
+    labels: Sequence[str] | Mapping[str, Sequence[str]],
     metrics: Mapping[str, Mapping] | None = None,
     data: Mapping[str, object] | None = None,
     preset: str | None = None,
@@ -239,13 +244,14 @@ def model_card(
     parameters: int | None = None,
     training: Mapping[str, object] | None = None,
 ) -> str:
-    """The Markdown model card of one export.
+    """The Markdown model card of one export, of one task or several.
 
     Args:
         name: the model's name (the export folder's name, e.g. "sst2").
         version: the export version.
-        labels: class names in output order.
-        metrics: split name → a `classification_report` dict (e.g. "validation", "test").
+        labels: class names in output order; for several tasks a dict task → class names.
+        metrics: split name → a `classification_report` dict (e.g. "validation", "test"); for
+            several tasks split → task → report.
         data: what it was trained on, e.g. `{"train": "sst2/train.tsv (6920 rows)"}`.
         preset: the preset name.
         config: the resolved tokenizer/model/training configuration.
@@ -256,27 +262,54 @@ def model_card(
         The card's Markdown text.
     """
     today = datetime.date.today().isoformat()
+    tasks = dict(labels) if isinstance(labels, Mapping) else None
     tokenizer = (config or {}).get("tokenizer") or {}
     if tokenizer.get("kind") == "wordpiece":  # its ops come with tensorflow_text
         python_intro = ["Python, with TensorFlow and TensorFlow Text installed:"]
         python_imports = ["import tensorflow_text  # registers the WordPiece ops"]
     else:
         python_intro, python_imports = ["Python, with only TensorFlow installed:"], []
-    lines = [f"# {name} (version {version})", "", f"A keras_restext text classifier, exported on {today}.", ""]
-    lines += ["## Classes", "", ", ".join(f"`{label}`" for label in labels), ""]
-    lines += card_run_sections(data=data, preset=f"`{preset}`" if preset else None, parameters=parameters,
-                               config=config, training=training)
-    if metrics:
-        lines += ["## Metrics", ""] + _metrics_table(metrics) + [""]
-        for split, report in metrics.items():
-            lines += [f"Per class ({split}):", ""] + _per_class_table(report) + [""]
-        lines += [f"![training curves]({CURVES_FILE})", "", f"![confusion matrix]({CONFUSION_FILE})", ""]
+    kind = "multi-task text classifier" if tasks else "text classifier"
+    lines = [f"# {name} (version {version})", "", f"A keras_restext {kind}, exported on {today}.", ""]
+    if tasks:
+        lines += ["## Tasks", "", "| task | classes | outputs |", "|---|---|---|"]
+        for task, names in tasks.items():
+            outputs = ", ".join(f"`{task}_{output}`" for output in ("probabilities", "label_id", "label"))
+            lines.append(f"| {task} | {', '.join(f'`{label}`' for label in names)} | {outputs} |")
+        lines.append("")
+    else:
+        lines += ["## Classes", "", ", ".join(f"`{label}`" for label in labels), ""]
+    shown_preset = None if not preset else f"`{preset}`, one shared trunk, one head per task" if tasks else f"`{preset}`"
+    lines += card_run_sections(data=data, preset=shown_preset, parameters=parameters, config=config, training=training)
+    if not metrics:
+        lines += ["## Metrics", "", "No evaluation was recorded for this version (no validation or test data).", ""]
+    else:
+        lines += ["## Metrics", ""]
+        for task, title, confusion in _metric_groups(tasks):
+            per_split = {split: reports[task] if task else reports for split, reports in metrics.items()
+                         if not task or task in reports}  # fmt: skip
+            if not per_split:
+                continue
+            lines += ([f"### {title}", ""] if title else []) + _metrics_table(per_split) + [""]
+            for split, report in per_split.items():
+                lines += [f"Per class ({split}):", ""] + _per_class_table(report) + [""]
+            lines += [f"![confusion matrix]({confusion})", ""]
+        lines += [f"![training curves]({CURVES_FILE})", ""]
+    first = f"{next(iter(tasks))}_" if tasks else ""
+    labels_file = "`labels_<task>.txt`" if tasks else "`labels.txt`"
+    outputs = (
+        "for every task `<task>_probabilities` (float32 `[batch, classes]`, in the order of",
+        f"{labels_file}), `<task>_label_id` (int64) and `<task>_label` (string).",
+    ) if tasks else (
+        "`probabilities` (float32 `[batch, classes]`, in the order of `labels.txt`), `label_id` (int64)",
+        "and `label` (string).",
+    )  # fmt: skip
     lines += [
         "## How to call it",
         "",
         "The `serving_default` signature takes raw texts, a 1-D `tf.string` tensor `text` (any batch",
-        "size; longer texts are truncated to the model's maximum length), and returns `probabilities`",
-        "(float32 `[batch, classes]`, in the order of `labels.txt`), `label_id` (int64) and `label` (string).",
+        "size; longer texts are truncated to the model's maximum length), and returns",
+        *outputs,
         "",
         *python_intro,
         "",
@@ -286,7 +319,7 @@ def model_card(
         "",
         f'model = tf.saved_model.load("savedmodels/{name}/{version}")',
         'outputs = model.signatures["serving_default"](text=tf.constant(["some text to classify"]))',
-        'print(outputs["label"].numpy(), outputs["probabilities"].numpy())',
+        f'print(outputs["{first}label"].numpy(), outputs["{first}probabilities"].numpy())',
         "```",
         "",
         "The command line:",
@@ -313,8 +346,27 @@ def model_card(
     return "\n".join(lines)
 
 
+def confusion_file(task: str | None = None) -> str:
+    """The confusion matrix plot of a task (`confusion_matrix_<task>.png`), or of the only one."""
+    return CONFUSION_FILE if task is None else f"confusion_matrix_{task}.png"
+
+
+def task_labels_file(task: str | None = None) -> str:
+    """The class names file of a task (`labels_<task>.txt`), or of the only one (`labels.txt`)."""
+    return LABELS_FILE if task is None else f"labels_{task}.txt"
+
+
+def _metric_groups(tasks: Mapping[str, Sequence[str]] | None) -> list[tuple[str | None, str | None, str]]:
+    """`(task, section title, confusion plot)` for each task; one untitled group for one task."""
+    if not tasks:
+        return [(None, None, confusion_file())]
+    return [(task, task, confusion_file(task)) for task in tasks]
+
+
 __all__ = [
     "CONFUSION_FILE",
+    "confusion_file",
+    "task_labels_file",
     "CURVES_FILE",
     "KERAS_FILE",
     "LABELS_FILE",

@@ -9,21 +9,21 @@ from collections.abc import Mapping
 import keras
 
 from keras_restext.export.artifacts import (
-    CONFUSION_FILE,
     CURVES_FILE,
     KERAS_FILE,
-    LABELS_FILE,
     METRICS_FILE,
     MODEL_CARD_FILE,
+    confusion_file,
     model_card,
     plot_confusion_matrix,
     plot_training_curves,
     write_json,
+    task_labels_file,
     write_labels,
     write_version_atomically,
 )
-from keras_restext.export.loading import load_keras_model
-from keras_restext.export.serving import export_saved_model, serving_labels
+from keras_restext.export.loading import TASKS_FILE, load_keras_model
+from keras_restext.export.serving import export_saved_model, serving_labels, serving_tasks
 from keras_restext.models import count_params
 
 
@@ -41,16 +41,19 @@ def write_export(
     """Writes the next version `base_dir/<version>/` of a serving model, atomically.
 
     The version holds the SavedModel (`serving_default`: `text` → `probabilities`, `label_id`,
-    `label`), `model.keras`, `labels.txt`, `metrics.json`, `model_card.md` and, when there are
-    metrics and history, `training_curves.png` and `confusion_matrix.png`. `metrics.json` records
-    the metrics of each split (top-level keys such as "validation" and "test") and, under
-    "history", "training", "data", "preset" and "config", the rest of the card.
+    `label`; for several tasks those of each task, `<task>_probabilities`, ...), `model.keras`,
+    the class names (`labels.txt`; for several tasks `tasks.json` and `labels_<task>.txt`),
+    `metrics.json`, `model_card.md` and, when there are metrics and history,
+    `training_curves.png` and one confusion matrix per task (`confusion_matrix.png`, or
+    `confusion_matrix_<task>.png`). `metrics.json` records the metrics of each split (top-level
+    keys such as "validation" and "test") and, under "history", "training", "data", "preset" and
+    "config", the rest of the card.
 
     Args:
         base_dir: the export folder, e.g. `savedmodels/sst2`.
-        serving_model: a model from `build_serving_model` (raw strings in).
-        metrics: split name → `classification_report` dict; the confusion matrix plot shows
-            "test" when there is one, else "validation".
+        serving_model: a model from `build_serving_model` (raw strings in), of one task or several.
+        metrics: split name → `classification_report` dict (several tasks: split → task → report);
+            the confusion matrices show "test" when there is one, else "validation".
         history: metric name → one value per epoch, for the training curves.
         data: what the model was trained on (for the model card).
         preset: the preset name (for the model card).
@@ -60,27 +63,34 @@ def write_export(
     Returns:
         The path of the new version folder.
     """
-    labels = serving_labels(serving_model)
+    tasks = serving_tasks(serving_model)
+    labels = tasks if tasks is not None else serving_labels(serving_model)
     name = os.path.basename(os.path.normpath(base_dir))
-    metrics = dict(metrics or {})
+    metrics = {split: dict(reports) for split, reports in (metrics or {}).items()}
 
     def write(folder: str, version: int) -> None:
         write_model_and_record(
             folder, serving_model,
             metrics=metrics, history=history, data=data, preset=preset, config=config, training=training,
         )
-        write_labels(os.path.join(folder, LABELS_FILE), labels)
+        if tasks is None:
+            write_labels(os.path.join(folder, task_labels_file()), labels)
+        else:
+            write_json(os.path.join(folder, TASKS_FILE), {"tasks": tasks})
+            for task, names in tasks.items():
+                write_labels(os.path.join(folder, task_labels_file(task)), names)
         if history:
-            plot_training_curves(os.path.join(folder, CURVES_FILE), history)
+            plot_training_curves(os.path.join(folder, CURVES_FILE), history, tasks=None if tasks is None else list(tasks))
         split = plotted_split(metrics)
         if split:
-            report = metrics[split]
-            plot_confusion_matrix(
-                os.path.join(folder, CONFUSION_FILE),
-                report["confusion_matrix"],
-                report["labels"],
-                title=f"{name}: {split}",
-            )
+            reports = {None: metrics[split]} if tasks is None else metrics[split]
+            for task, report in reports.items():
+                plot_confusion_matrix(
+                    os.path.join(folder, confusion_file(task)),
+                    report["confusion_matrix"],
+                    report["labels"],
+                    title=f"{name}: {split}" if task is None else f"{name}: {task}, {split}",
+                )
         card = model_card(
             name=name,
             version=version,
@@ -138,20 +148,22 @@ def reexport(model_path: str, base_dir: str) -> str:
     metrics, history and model-card facts over to the new version.
 
     Args:
-        model_path: a `.keras` file written by restext (the raw-string serving model).
+        model_path: a `.keras` file written by restext (the raw-string serving model, of one
+            task or several).
         base_dir: the export folder.
 
     Returns:
         The path of the new version folder.
     """
     model = load_keras_model(model_path)
-    serving_labels(model)  # fails clearly for a model that is not a restext serving model
+    if serving_tasks(model) is None:
+        serving_labels(model)  # fails clearly for a model that is not a restext serving model
     record_path = os.path.join(os.path.dirname(os.path.abspath(model_path)), METRICS_FILE)
     record = {}
     if os.path.isfile(record_path):
         with open(record_path, encoding="utf-8") as f:
             record = json.load(f)
-    metrics = {k: v for k, v in record.items() if k not in RECORD_KEYS and isinstance(v, dict) and "accuracy" in v}
+    metrics = {k: v for k, v in record.items() if k not in RECORD_KEYS and isinstance(v, dict)}
     return write_export(
         base_dir,
         model,

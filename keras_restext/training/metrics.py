@@ -6,7 +6,7 @@ averaging of per-batch values) and need nothing beyond numpy.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -91,6 +91,45 @@ def classification_report(y_true, y_pred, labels: Sequence[str]) -> dict:
         "labels": labels,
         "confusion_matrix": matrix.tolist(),
     }
+
+
+def evaluate_texts(
+    predict: Callable[[list[str]], np.ndarray | Mapping[str, np.ndarray]],
+    texts: Sequence[str],
+    labels: Sequence[str] | Mapping[str, Sequence[str]],
+    names: Sequence[str] | Mapping[str, Sequence[str]],
+) -> dict:
+    """The `classification_report` of a model on labelled raw texts: what `train` reports on its
+    validation and test data and `restext evaluate` prints.
+
+    Args:
+        predict: texts → probabilities `[n, classes]` (e.g. `Predictor.predict`); for several
+            tasks texts → a dict task → probabilities.
+        texts: the texts.
+        labels: each text's class name; for several tasks a dict task → class names, "" where a
+            text has no label for that task.
+        names: the class names in output order (a dict task → names for several tasks).
+
+    Returns:
+        A report; for several tasks a dict task → report, over the texts labelled for the task
+        (tasks without any are left out).
+
+    Example:
+    >>> evaluate_texts(lambda t: np.array([[0.9, 0.1]] * len(t)), ["a", "b"], ["neg", "pos"], ["neg", "pos"])["accuracy"]
+    0.5
+    """
+    probabilities = predict(list(texts))
+    if not isinstance(names, Mapping):
+        index = {name: i for i, name in enumerate(names)}
+        return classification_report([index[label] for label in labels], np.argmax(probabilities, -1), list(names))
+    reports = {}
+    for task, task_names in names.items():
+        index = {name: i for i, name in enumerate(task_names)}
+        keep = [i for i, label in enumerate(labels[task]) if label != ""]
+        if keep:
+            y_pred = np.argmax(probabilities[task], -1)[keep]
+            reports[task] = classification_report([index[labels[task][i]] for i in keep], y_pred, list(task_names))
+    return reports
 
 
 def format_report(report: dict, *, title: str | None = None) -> str:

@@ -20,6 +20,7 @@ The steps, each one a library call you can also make yourself:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -35,7 +36,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_restext.data import LabelVocabulary, build_pipeline, make_tokenizer, read_dataset, split_validation
-from keras_restext.export import build_serving_model, inference_copy, write_export
+from keras_restext.export import Predictor, build_serving_model, inference_copy, write_export
 from keras_restext.layers import token_idf
 from keras_restext.models import build_resnet_classifier, get_preset, set_wide_idf
 from keras_restext.training.callbacks import (
@@ -53,7 +54,7 @@ from keras_restext.training.distribute import (
     with_shard_policy,
     write_dir,
 )
-from keras_restext.training.metrics import classification_report, format_report
+from keras_restext.training.metrics import evaluate_texts, format_report
 from keras_restext.models.optimizers import make_optimizer
 from keras_restext.training.warmstart import apply_embeddings, prepare_embeddings, pretrain_stages
 
@@ -212,16 +213,17 @@ def _check_training(training: dict) -> None:
 
 @dataclass
 class TrainResult:
-    """What `train` returns.
+    """What `train` and `train_multitask` return.
 
     Attributes:
         classifier: the trained token-id model (the best epoch's weights with validation data, else
-            the last epoch's).
+            the last epoch's); with several tasks its outputs are a dict keyed by task.
         serving_model: tokenizer + a copy of the classifier (no optimizer state) + labels: raw
             strings in (what is exported).
         tokenizer: the adapted tokenizer.
-        labels: the `LabelVocabulary`.
-        metrics: split name ("validation", "test") → `classification_report` dict.
+        labels: the `LabelVocabulary`; with several tasks a dict task → `LabelVocabulary`.
+        metrics: split name ("validation", "test") → `classification_report` dict; with several
+            tasks split → task → report, over the examples labelled for that task.
         history: metric name → one value per epoch, over all (resumed) runs.
         config: the resolved configuration.
         output_dir: the run folder.
@@ -230,12 +232,13 @@ class TrainResult:
         epochs_run: the epochs finished in all.
         best_epoch: the 1-based epoch whose weights were kept.
         wall_time: seconds from start to end of `train`.
+        sizes: split → examples; with several tasks split → task → labelled examples.
     """
 
     classifier: keras.Model
     serving_model: keras.Model
     tokenizer: keras.layers.Layer
-    labels: LabelVocabulary
+    labels: LabelVocabulary | dict[str, LabelVocabulary]
     metrics: dict
     history: dict
     config: dict
@@ -245,6 +248,24 @@ class TrainResult:
     epochs_run: int
     best_epoch: int | None
     wall_time: float
+    sizes: dict = field(default_factory=dict)
+
+
+def finished_run(*, classifier: keras.Model, tokenizer, labels, start: float, history: dict, **fields) -> TrainResult:
+    """The `TrainResult` of a finished run, with its raw-string serving model (of one task, or of
+    several when `labels` is a dict task → `LabelVocabulary`)."""
+    names = labels.names if isinstance(labels, LabelVocabulary) else {task: v.names for task, v in labels.items()}
+    return TrainResult(
+        classifier=classifier,
+        serving_model=build_serving_model(tokenizer, inference_copy(classifier), names),
+        tokenizer=tokenizer,
+        labels=labels,
+        history=history,
+        export_path=None,
+        epochs_run=len(history.get("epoch", [])),
+        wall_time=time.time() - start,
+        **fields,
+    )
 
 
 def _source_name(source) -> str | None:
@@ -293,25 +314,6 @@ def count_examples(data) -> int:
     return int(data.dataset.reduce(np.int64(0), lambda count, _: count + 1))
 
 
-def predict_classes(model: keras.Model, dataset: tf.data.Dataset) -> tuple[np.ndarray, np.ndarray]:
-    """Runs `model` over a `(token_ids, one_hot)` pipeline once.
-
-    Returns:
-        `(y_true, y_pred)`: int class ids, in the pipeline's order.
-    """
-    step = tf.function(
-        lambda x: tf.argmax(model(x, training=False), axis=-1),
-        input_signature=[tf.TensorSpec([None, None], tf.int32)],  # one trace for every batch shape
-    )
-    y_true, y_pred = [], []
-    for token_ids, targets in dataset:
-        y_pred.append(step(token_ids).numpy())
-        y_true.append(tf.argmax(targets, axis=-1).numpy())
-    if not y_true:
-        return np.zeros([0], np.int64), np.zeros([0], np.int64)
-    return np.concatenate(y_true), np.concatenate(y_pred)
-
-
 def _read_data(config: TrainConfig):
     """Training, validation and test `TextData` and the label vocabulary; unseen labels fail here."""
     options = {k: getattr(config, k) for k in ("format", "text_column", "label_column", "header")}
@@ -348,25 +350,14 @@ def _compiled_classifier(
     (the training texts' inverse document frequencies) weights the wide branch's tokens.
     """
     training = resolved["training"]
-    previous_policy = keras.config.dtype_policy()
-    if training["mixed_precision"]:
-        # Layers take the policy when they are created; the output layer stays float32.
-        keras.config.set_dtype_policy(f"mixed_{training['mixed_precision']}")
-    try:
+    with training_dtype_policy(training):
         classifier = build_resnet_classifier(
             num_classes=num_classes, vocab_size=vocab_size, preset=config.preset, **config.model_overrides
         )
-    finally:
-        keras.config.set_dtype_policy(previous_policy)
     if idf is not None:
         set_wide_idf(classifier, idf)
     classifier.compile(
-        optimizer=make_optimizer(
-            scaled_learning_rate(training["learning_rate"], strategy),
-            total_steps,
-            weight_decay=training["weight_decay"],
-            warmup_fraction=training["warmup_fraction"],
-        ),
+        optimizer=run_optimizer(training, total_steps, strategy),
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=training["label_smoothing"]),
         metrics=["accuracy"],
         jit_compile=config.jit_compile or config.static_shapes,
@@ -374,6 +365,127 @@ def _compiled_classifier(
     )
     patch_for_multiworker(classifier)
     return classifier
+
+
+@contextlib.contextmanager
+def training_dtype_policy(training: dict):
+    """The mixed-precision policy for the layers built inside the block (the output layers stay
+    float32); the previous policy afterwards."""
+    previous_policy = keras.config.dtype_policy()
+    if training.get("mixed_precision"):  # layers take the policy when they are created
+        keras.config.set_dtype_policy(f"mixed_{training['mixed_precision']}")
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous_policy)
+
+
+def run_optimizer(training: dict, total_steps: int, strategy: tf.distribute.Strategy) -> keras.optimizers.Optimizer:
+    """The recipe's AdamW over `total_steps`, its peak learning rate scaled with the replicas."""
+    return make_optimizer(
+        scaled_learning_rate(training["learning_rate"], strategy),
+        total_steps,
+        weight_decay=training["weight_decay"],
+        warmup_fraction=training["warmup_fraction"],
+    )
+
+
+def start_run(config: TrainConfig, fingerprint: dict, strategy: tf.distribute.Strategy) -> tuple[str, int]:
+    """The run folder (a temporary one on non-chief workers) and the epochs a killed run finished;
+    refuses a folder that holds another run's backup. Seeds everything."""
+    output_dir = write_dir(config.output_dir(), strategy)
+    initial_epoch = _check_resumable(output_dir, fingerprint)  # before the slow steps: fail fast
+    keras.utils.set_random_seed(config.seed)
+    return output_dir, initial_epoch
+
+
+def record_run(output_dir: str, fingerprint: dict, initial_epoch: int, say) -> bool:
+    """Writes the run file into the run folder (created once the data has been read) and says when
+    the run resumes a killed one; returns whether it does."""
+    _write_run_file(output_dir, fingerprint)
+    if initial_epoch:
+        say(f"restext: resuming from the backup in {os.path.join(output_dir, BACKUP_DIR)} after epoch {initial_epoch}")
+    return bool(initial_epoch)
+
+
+def fit_and_restore(
+    classifier: keras.Model,
+    pipelines: dict,
+    *,
+    config: TrainConfig,
+    training: dict,
+    output_dir: str,
+    monitor: str | None,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    first_callbacks: Sequence[keras.callbacks.Callback] = (),
+) -> tuple[dict, int | None]:
+    """`fit` with the run's callbacks (backup, logs, early stopping on `monitor`), then the kept
+    weights (the best epoch's with a monitor, else the last's): `(history, kept epoch)`.
+    `first_callbacks` run before the run's own (so that these see what they add to the logs),
+    `callbacks` after them.
+
+    Raises:
+        FloatingPointError: the loss became NaN.
+    """
+    fit_callbacks = make_callbacks(
+        output_dir,
+        patience=training["patience"],
+        monitor=monitor,
+        tensorboard=config.tensorboard,
+        verbose=0 if config.verbose == 0 else 1,
+    )
+    with warnings.catch_warnings():
+        # Keras warns when a dataset of unknown length ends its first epoch; that is expected here.
+        warnings.filterwarnings("ignore", message="Your input ran out of data")
+        fit_history = classifier.fit(
+            pipelines["train"],
+            validation_data=pipelines.get("validation"),
+            epochs=training["epochs"],
+            callbacks=[*first_callbacks, *fit_callbacks, *callbacks],
+            shuffle=False,  # the pipeline shuffles, seeded
+            verbose=config.verbose,
+        )
+    losses = fit_history.history.get("loss", [])
+    if losses and not np.isfinite(losses[-1]):
+        # TerminateOnNaN stopped the run: there is nothing worth evaluating or exporting.
+        raise FloatingPointError(
+            f"Training diverged (the loss became NaN); see {output_dir}. Try a lower --learning-rate."
+        )
+    return restore_kept_weights(classifier, output_dir, monitor)
+
+
+def run_facts(config: TrainConfig, training: dict, strategy: tf.distribute.Strategy, *, epochs_run: int,
+              best_epoch: int | None, wall_time: float) -> dict:
+    """What the model card says about the run."""
+    return {
+        "epochs run": epochs_run,
+        "best epoch": best_epoch,
+        "global batch size": training["batch_size"] * strategy.num_replicas_in_sync,
+        "replicas": strategy.num_replicas_in_sync,
+        "peak learning rate": scaled_learning_rate(training["learning_rate"], strategy),
+        "mixed precision": training.get("mixed_precision") or "float32",
+        "progressive": bool(config.progressive),
+        "word vectors": config.embeddings or "none",
+        "seed": config.seed,
+        "training time (s)": round(wall_time, 1),
+    }
+
+
+def save_or_export(result, config: TrainConfig, strategy: tf.distribute.Strategy, say, **record) -> None:
+    """The end of a run: the export (`config.export`) or the run folder's `model.keras`; on a
+    non-chief worker, removes its temporary folder instead. Sets `result.export_path`."""
+    if not is_chief(strategy):
+        remove_worker_dir(config.output_dir(), strategy)  # only the chief writes the export
+    elif config.export:
+        result.export_path = write_export(
+            config.export, result.serving_model, metrics=result.metrics, history=result.history,
+            preset=config.preset, config=result.config, **record,
+        )  # fmt: skip
+        say(f"restext: exported {result.export_path}")
+    else:
+        path = os.path.join(result.output_dir, "model.keras")
+        result.serving_model.save(path)
+        say(f"restext: saved {path} (pass --export to write a SavedModel)")
 
 
 def wide_idf(train_batches: tf.data.Dataset, vocab_size: int, model_config: dict) -> np.ndarray | None:
@@ -439,11 +551,8 @@ def train(
     say = log or (lambda message: None)
     resolved = config.resolved()
     training = resolved["training"]
-    # In multi-worker training only the chief writes the run folder; the others write a temporary one.
-    output_dir = write_dir(config.output_dir(), strategy)
     fingerprint = _fingerprint(config, resolved)
-    initial_epoch = _check_resumable(output_dir, fingerprint)  # before the slow steps: fail fast
-    keras.utils.set_random_seed(config.seed)
+    output_dir, initial_epoch = start_run(config, fingerprint, strategy)
 
     train_data, validation_data, test_data, labels = _read_data(config)
     tokenizer = make_tokenizer(**resolved["tokenizer"]).adapt(train_data)
@@ -457,16 +566,14 @@ def train(
 
     # batch_size is per replica: every replica sees the same batch as on one device.
     global_batch = training["batch_size"] * strategy.num_replicas_in_sync
-    # Static shapes (TPU/XLA) for what fit consumes; metrics always see every example.
-    static = {"train": config.static_shapes, "validation": config.static_shapes, "test": False}
+    # What fit consumes (static shapes for TPU/XLA); the metrics read the texts themselves.
     pipelines = {
         name: with_shard_policy(build_pipeline(
-            data, tokenizer, labels, batch_size=global_batch, shuffle=name == "train", seed=config.seed,
-            bucket=config.bucket and not static[name], static_shapes=static[name],
-            cache=config.cache and name != "test",
+            splits[name], tokenizer, labels, batch_size=global_batch, shuffle=name == "train", seed=config.seed,
+            bucket=config.bucket and not config.static_shapes, static_shapes=config.static_shapes, cache=config.cache,
         ))
-        for name, data in splits.items()
-        if data is not None
+        for name in ("train", "validation")
+        if splits[name] is not None
     }  # fmt: skip
     total_steps = max(1, -(-sizes["train"] // global_batch)) * training["epochs"]
     idf = wide_idf(pipelines["train"], tokenizer.vocabulary_size(), resolved["model"])
@@ -476,10 +583,7 @@ def train(
         )
         apply_embeddings(classifier, vectors, config.embeddings_trainable)
 
-    _write_run_file(output_dir, fingerprint)  # the output folder is created once the data has been read
-    if initial_epoch:
-        say(f"restext: resuming from the backup in {os.path.join(output_dir, BACKUP_DIR)} after epoch {initial_epoch}")
-    elif config.progressive:  # grow and train the first S - 1 stages (a resumed run's backup already has them)
+    if not record_run(output_dir, fingerprint, initial_epoch, say) and config.progressive:  # grow and train the first S - 1 stages (a resumed run's backup already has them)
         pretrain_stages(
             classifier,
             build=lambda overrides, steps: _compiled_classifier(
@@ -493,87 +597,30 @@ def train(
         )  # fmt: skip
     # Without validation data there is nothing to stop early on: the last epoch's weights are kept.
     monitor = config.monitor if validation_data is not None else None
-    fit_callbacks = make_callbacks(
-        output_dir,
-        patience=training["patience"],
-        monitor=monitor,
-        tensorboard=config.tensorboard,
-        verbose=0 if config.verbose == 0 else 1,
-    )
-    with warnings.catch_warnings():
-        # Keras warns when a dataset of unknown length ends its first epoch; that is expected here.
-        warnings.filterwarnings("ignore", message="Your input ran out of data")
-        fit_history = classifier.fit(
-            pipelines["train"],
-            validation_data=pipelines.get("validation"),
-            epochs=training["epochs"],
-            callbacks=[*fit_callbacks, *callbacks],
-            shuffle=False,  # the pipeline shuffles, seeded
-            verbose=config.verbose,
-        )
-    losses = fit_history.history.get("loss", [])
-    if losses and not np.isfinite(losses[-1]):
-        # TerminateOnNaN stopped the run: there is nothing worth evaluating or exporting.
-        raise FloatingPointError(
-            f"Training diverged (the loss became NaN); see {output_dir}. Try a lower --learning-rate."
-        )
+    history, best = fit_and_restore(
+        classifier, pipelines, config=config, training=training, output_dir=output_dir, monitor=monitor,
+        callbacks=callbacks,
+    )  # fmt: skip
 
-    history, best = restore_kept_weights(classifier, output_dir, monitor)
-
-    metrics = {}
+    result = finished_run(
+        classifier=classifier, tokenizer=tokenizer, labels=labels, metrics={}, history=history,
+        config=resolved, sizes=sizes, output_dir=output_dir, initial_epoch=initial_epoch, best_epoch=best, start=start,
+    )  # fmt: skip
+    # Evaluated as the export will serve: raw texts through the serving model.
+    predictor = Predictor(result.serving_model, labels.names, path=output_dir, kind="keras")
     for name in ("validation", "test"):
-        if name in pipelines:
-            pipeline = pipelines[name]
-            if static[name]:  # drop_remainder left examples out: evaluate them all
-                pipeline = build_pipeline(splits[name], tokenizer, labels, batch_size=global_batch)
-            metrics[name] = classification_report(*predict_classes(classifier, pipeline), labels.names)
-            say(format_report(metrics[name], title=f"restext: {name} metrics (best epoch {best})"))
-
-    serving_model = build_serving_model(tokenizer, inference_copy(classifier), labels.names)
-    result = TrainResult(
-        classifier=classifier,
-        serving_model=serving_model,
-        tokenizer=tokenizer,
-        labels=labels,
-        metrics=metrics,
-        history=history,
-        config=resolved,
-        output_dir=output_dir,
-        export_path=None,
-        initial_epoch=initial_epoch,
-        epochs_run=len(history.get("epoch", [])),
-        best_epoch=best,
-        wall_time=time.time() - start,
-    )
-    if not is_chief(strategy):
-        remove_worker_dir(config.output_dir(), strategy)  # only the chief writes the export
-    elif config.export:
-        result.export_path = write_export(
-            config.export,
-            serving_model,
-            metrics=metrics,
-            history=history,
-            data=_data_facts(config, sizes),
-            preset=config.preset,
-            config=resolved,
-            training={
-                "epochs run": result.epochs_run,
-                "best epoch": best,
-                "global batch size": global_batch,
-                "replicas": strategy.num_replicas_in_sync,
-                "peak learning rate": scaled_learning_rate(training["learning_rate"], strategy),
-                "mixed precision": training["mixed_precision"] or "float32",
-                "seed": config.seed,
-                "training time (s)": round(result.wall_time, 1),
-            },
-        )
-        say(f"restext: exported {result.export_path}")
-    else:
-        path = os.path.join(output_dir, "model.keras")
-        serving_model.save(path)
-        say(f"restext: saved {path} (pass --export to write a SavedModel)")
+        if splits[name] is not None:
+            texts, raw_labels = splits[name].texts_and_labels()
+            report = evaluate_texts(predictor.predict, texts, [label.strip() for label in raw_labels], labels.names)
+            result.metrics[name] = report
+            say(format_report(report, title=f"restext: {name} metrics (best epoch {best})"))
+    save_or_export(
+        result, config, strategy, say, data=_data_facts(config, sizes),
+        training=run_facts(config, training, strategy, epochs_run=result.epochs_run, best_epoch=best,
+                           wall_time=result.wall_time),
+    )  # fmt: skip
     result.wall_time = time.time() - start
     return result
 
 
-__all__ = ["TrainConfig", "TrainResult", "count_examples", "predict_classes", "train"]
+__all__ = ["TrainConfig", "TrainResult", "count_examples", "train"]

@@ -11,9 +11,10 @@ import tensorflow as tf
 
 from keras_restext.data import DataError, LabelVocabulary, make_tokenizer
 from keras_restext.export import load_predictor
-from keras_restext.training import TaskData, TrainConfig, tasks_from_columns, train_multitask
+from keras_restext.training import TaskData, tasks_from_columns, train_multitask
 from keras_restext import build_resnet_classifier
-from keras_restext.training.multitask import Examples, build_multitask_pipeline, compile_multitask, read_tasks
+from keras_restext.data.tasks import Examples, build_task_pipeline, read_tasks
+from keras_restext.training.multitask import check_task_names, compile_multitask
 
 TREC_CLASSES = ["ABBR", "DESC", "ENTY", "HUM", "LOC", "NUM"]
 
@@ -101,7 +102,7 @@ def test_a_task_without_labels_leaves_its_head_unchanged():
     )
     labels = {"sentiment": LabelVocabulary(["neg", "pos"]), "topic": LabelVocabulary(["a", "b", "c"])}
     tokenizer = make_tokenizer("word", max_length=8).adapt(texts)
-    batches = build_multitask_pipeline(examples, tokenizer, labels, batch_size=16, shuffle=True, seed=0)
+    batches = build_task_pipeline(examples, tokenizer, labels, batch_size=16, shuffle=True, seed=0)
     ids, targets, weights = next(iter(batches))
     assert set(targets) == set(weights) == {"sentiment", "topic"}
     assert float(tf.reduce_sum(targets["topic"])) == 0 and float(tf.reduce_sum(weights["topic"])) == 0
@@ -130,7 +131,7 @@ def test_several_label_columns_of_one_file(tmp_path):
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     tasks = tasks_from_columns(str(path), {"sentiment": "sentiment", "topic": "topic"}, validation=str(path))
     logged = []
-    splits, labels = read_tasks(tasks, TrainConfig(train=None), logged.append)
+    splits, labels = read_tasks(tasks, log=logged.append)
     train = splits["train"]
     assert len(train) == 38  # rows 0 and 20 have neither label
     assert labels["sentiment"].names == ["neg", "pos"] and labels["topic"].names == ["books", "film", "music"]
@@ -143,7 +144,7 @@ def test_several_label_columns_of_one_file(tmp_path):
     test.write_text("text,sentiment,topic\nfine,pos,film\nodd,meh,film\n", encoding="utf-8")
     tasks["sentiment"].test = tasks["topic"].test = str(test)
     with pytest.raises(DataError, match=r"test.csv:3: label 'meh' of task 'sentiment' was never seen"):
-        read_tasks(tasks, TrainConfig(train=None), logged.append)
+        read_tasks(tasks, log=logged.append)
 
 
 def test_only_tasks_with_validation_data_are_validated(tmp_path):
@@ -166,4 +167,4 @@ def test_only_tasks_with_validation_data_are_validated(tmp_path):
 @pytest.mark.parametrize("name", ["stem", "2fast", "has-dash", "embedding"])
 def test_task_names_must_suit_output_names(name):
     with pytest.raises(ValueError, match="Task name"):
-        read_tasks({name: TaskData((["a", "b"], ["x", "y"]))}, TrainConfig(train=None))
+        check_task_names([name])
