@@ -9,13 +9,12 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import os
+import sys
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 BACKUP_DIR = "backup"
 LOGS_DIR = "logs"
@@ -114,45 +113,6 @@ def _trim_history(path: str, epochs: int) -> None:
         csv.writer(f).writerows([header, *kept])
 
 
-class EpochScalars(keras.callbacks.Callback):
-    """Per-epoch scalars in TensorBoard's layout (`logs/train`, `logs/validation`, tags `epoch_<metric>`).
-
-    Written with core TensorFlow ops only: `keras.callbacks.TensorBoard` needs the `tensorboard`
-    package, which `make_callbacks` uses when it is installed.
-
-    Args:
-        log_dir: the TensorBoard log folder.
-    """
-
-    def __init__(self, log_dir: str):
-        super().__init__()
-        self.log_dir = log_dir
-        self._writers: dict[str, tf.summary.SummaryWriter] = {}
-
-    def _writer(self, split: str) -> tf.summary.SummaryWriter:
-        if split not in self._writers:
-            self._writers[split] = tf.summary.create_file_writer(os.path.join(self.log_dir, split))
-        return self._writers[split]
-
-    def on_epoch_end(self, epoch, logs=None):
-        from tensorflow.core.framework import summary_pb2
-
-        metadata = summary_pb2.SummaryMetadata(
-            plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")
-        )
-        for key, value in (logs or {}).items():
-            split, name = ("validation", key[4:]) if key.startswith("val_") else ("train", key)
-            with self._writer(split).as_default():
-                tf.summary.write(f"epoch_{name}", tf.constant(float(value)), step=epoch, metadata=metadata)
-        for writer in self._writers.values():
-            writer.flush()
-
-    def on_train_end(self, logs=None):
-        for writer in self._writers.values():
-            writer.close()
-        self._writers = {}
-
-
 def _best_epoch_callbacks(
     best_path: str, monitor: str, patience: int | None, best_so_far: float | None, verbose: int
 ) -> list[keras.callbacks.Callback]:
@@ -177,6 +137,14 @@ def _best_epoch_callbacks(
     return [stopping, checkpoint]
 
 
+def progress_verbosity(verbose: int | str) -> int | str:
+    """Keras' `verbose` for `fit`: "auto" is a progress bar on a terminal and one clean line per
+    epoch (no carriage returns or colour codes) when the output goes to a file or a pipe."""
+    if verbose == "auto":
+        return 1 if sys.stdout.isatty() else 2
+    return verbose
+
+
 def make_callbacks(
     output_dir: str,
     *,
@@ -198,8 +166,8 @@ def make_callbacks(
             None (training without validation data): no early stopping and no best weights.
         backup: back the training state up each epoch (`keras.callbacks.BackupAndRestore`), so the
             same run started again resumes after the last finished epoch.
-        tensorboard: write TensorBoard logs under `output_dir/logs` (`keras.callbacks.TensorBoard`
-            when the `tensorboard` package is installed, else per-epoch scalars by `EpochScalars`).
+        tensorboard: write TensorBoard logs under `output_dir/logs` (`keras.callbacks.TensorBoard`:
+            `tensorboard --logdir output_dir/logs` shows the curves).
         verbose: 1 says when early stopping stops and which epoch's weights are restored.
 
     Returns:
@@ -233,10 +201,7 @@ def make_callbacks(
     callbacks.append(keras.callbacks.CSVLogger(history_path, append=bool(resumed)))
     if tensorboard:
         log_dir = os.path.join(output_dir, LOGS_DIR)
-        if importlib.util.find_spec("tensorboard") is not None:
-            callbacks.append(keras.callbacks.TensorBoard(log_dir, write_graph=False, profile_batch=0))
-        else:
-            callbacks.append(EpochScalars(log_dir))
+        callbacks.append(keras.callbacks.TensorBoard(log_dir, write_graph=False, profile_batch=0))
     if backup:
         # Last, so that an epoch counts as finished only once its history row and best weights are
         # written. double_checkpoint keeps the previous state in case a kill corrupts the newest one.
@@ -249,12 +214,12 @@ def make_callbacks(
 __all__ = [
     "BACKUP_DIR",
     "BEST_WEIGHTS_FILE",
-    "EpochScalars",
     "HISTORY_FILE",
     "LOGS_DIR",
     "best_epoch",
     "finished_epochs",
     "make_callbacks",
+    "progress_verbosity",
     "read_history",
     "restore_best_weights",
     "restore_kept_weights",

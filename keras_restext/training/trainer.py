@@ -43,6 +43,7 @@ from keras_restext.training.callbacks import (
     BACKUP_DIR,
     finished_epochs,
     make_callbacks,
+    progress_verbosity,
     restore_kept_weights,
 )
 from keras_restext.training.distribute import (
@@ -443,7 +444,7 @@ def fit_and_restore(
             epochs=training["epochs"],
             callbacks=[*first_callbacks, *fit_callbacks, *callbacks],
             shuffle=False,  # the pipeline shuffles, seeded
-            verbose=config.verbose,
+            verbose=progress_verbosity(config.verbose),
         )
     losses = fit_history.history.get("loss", [])
     if losses and not np.isfinite(losses[-1]):

@@ -1,13 +1,12 @@
 import csv
 import json
-import math
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_restext.training.callbacks import EpochScalars, best_epoch, finished_epochs, make_callbacks, read_history
+from keras_restext.training.callbacks import best_epoch, finished_epochs, make_callbacks, progress_verbosity, read_history
 from keras_restext.models.optimizers import FusedAdamW, make_optimizer, warmup_cosine_schedule
 
 
@@ -109,7 +108,7 @@ def test_callbacks_and_their_folders(tmp_path):
     callbacks = make_callbacks(str(tmp_path / "run"), patience=2, tensorboard=True)
     names = [type(c).__name__ for c in callbacks]
     assert names[:4] == ["TerminateOnNaN", "EarlyStopping", "ModelCheckpoint", "CSVLogger"]
-    assert names[4] in ("TensorBoard", "EpochScalars")
+    assert names[4] == "TensorBoard"
     # The backup comes last: an epoch is marked finished after its history row and best weights.
     assert names[5] == "BackupAndRestore"
     early = callbacks[1]
@@ -148,9 +147,24 @@ def test_a_fresh_run_starts_a_new_history(tmp_path):
     assert not (tmp_path / "history.csv").exists() and not (tmp_path / "best.weights.h5").exists()
 
 
-def test_epoch_scalars_write_tensorboard_events(tmp_path):
-    callback = EpochScalars(str(tmp_path))
-    callback.on_epoch_end(0, {"loss": 0.5, "val_loss": 0.6, "accuracy": math.inf})
-    callback.on_train_end()
-    assert list((tmp_path / "train").glob("events.out.tfevents.*"))
-    assert list((tmp_path / "validation").glob("events.out.tfevents.*"))
+def test_tensorboard_shows_the_epoch_curves(tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=["accuracy"])
+    x, y = np.ones((8, 3), "float32"), keras.utils.to_categorical([0, 1] * 4, 2)
+    callbacks = make_callbacks(str(tmp_path), patience=None, monitor=None, backup=False, tensorboard=True)
+    model.fit(x, y, validation_data=(x, y), epochs=3, verbose=0, callbacks=callbacks)
+    for split in ("train", "validation"):
+        events = EventAccumulator(str(tmp_path / "logs" / split)).Reload()
+        assert {"epoch_loss", "epoch_accuracy"} <= set(events.Tags()["tensors"])
+        assert [event.step for event in events.Tensors("epoch_loss")] == [0, 1, 2]
+
+
+def test_progress_bars_only_on_a_terminal(monkeypatch):
+    monkeypatch.setattr("sys.stdout.isatty", lambda: False)
+    assert progress_verbosity("auto") == 2
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    assert progress_verbosity("auto") == 1
+    assert progress_verbosity(0) == 0
+
