@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from keras_restext.cli.common import DATA_HELP, MODEL_HELP, add_data_options, read_options, task_label_columns
+from keras_restext.cli.common import DATA_HELP, MODEL_HELP, add_data_options, positive_int, read_options, task_label_columns
 
 
 def add_parser(subparsers) -> None:
@@ -18,7 +18,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--model", required=True, metavar="PATH", help=MODEL_HELP)
     parser.add_argument("--data", required=True, metavar="PATH", help=f"labelled data: {DATA_HELP}")
     add_data_options(parser)
-    parser.add_argument("--batch-size", type=int, default=256, metavar="N", help="texts per model call (default 256)")
+    parser.add_argument(
+        "--batch-size", type=positive_int, default=256, metavar="N", help="texts per model call (default 256)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(run=run)
 

@@ -66,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail("interrupted", 130)
     except BrokenPipeError:  # `restext predict ... | head`
         return 0
+    except OSError as error:  # a read-only or full disk, a file where a folder should be (exports: ExportError)
+        return _fail(str(error), EXIT_USAGE)
 
 
 if __name__ == "__main__":

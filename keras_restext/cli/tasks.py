@@ -164,5 +164,6 @@ def run_multitask(config, tasks: dict, strategy) -> int:
         f"{split} " + ", ".join(f"{task} {report['accuracy']:.4f}" for task, report in reports.items())
         for split, reports in result.metrics.items()
     )
-    print(f"restext: done in {result.wall_time:.0f}s: accuracy {summary}", flush=True)
+    summary = f"accuracy {summary}" if summary else "no validation or test data, nothing evaluated"
+    print(f"restext: done in {result.wall_time:.0f}s: {summary}", flush=True)
     return 0

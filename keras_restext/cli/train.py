@@ -64,11 +64,15 @@ def add_parser(subparsers) -> None:
     option = group.add_argument
     option("--output", metavar="DIR", help="the run folder: backup, TensorBoard logs, history (default runs/<NAME>)")
     option("--export", metavar="DIR", help="export the model as the next version under DIR, e.g. savedmodels/sst2")
-    option("--verbose", type=int, choices=(0, 1, 2), default=1, help="0 silent, 1 progress bar, 2 one line per epoch")
+    option(
+        "--verbose", type=int, choices=(0, 1, 2), default=None,
+        help="0 silent, 1 progress bar, 2 one line per epoch (default: a progress bar on a terminal, else one line per epoch)",
+    )  # fmt: skip
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from keras_restext.export import ExportError
     from keras_restext.training import TrainConfig, train
     from keras_restext.training.distribute import get_strategy
 
@@ -92,19 +96,24 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         output=args.output,
         export=args.export,
-        verbose=args.verbose,
+        verbose="auto" if args.verbose is None else args.verbose,
         mixed_precision=args.mixed_precision,
         static_shapes=args.static_shapes,
         jit_compile=args.jit_compile,
         steps_per_execution=args.steps_per_execution,
         **training_options(args),  # --progressive, --freeze-grown, --embeddings, --embeddings-mode
     )
-    if tasks:
-        return run_multitask(config, tasks, get_strategy(args.strategy, tpu=args.tpu))
-    result = train(config, strategy=get_strategy(args.strategy, tpu=args.tpu))
+    try:
+        if tasks:
+            return run_multitask(config, tasks, get_strategy(args.strategy, tpu=args.tpu))
+        result = train(config, strategy=get_strategy(args.strategy, tpu=args.tpu))
+    except ExportError as error:  # the model is safe in the run folder: say how to export it again
+        raise ExportError(f"{error} Export it again with: restext export --model {config.output_dir()} "
+                          f"--export {args.export}") from error  # fmt: skip
     summary = ", ".join(
         f"{split} accuracy {report['accuracy']:.4f} (macro-F1 {report['macro_f1']:.4f})"
         for split, report in result.metrics.items()
     )
+    summary = summary or "no validation or test data, nothing evaluated"
     print(f"restext: done in {result.wall_time:.0f}s: {summary}", flush=True)
     return 0

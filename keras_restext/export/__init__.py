@@ -1,7 +1,7 @@
 """Exporting trained classifiers: raw-string SavedModels for any TensorFlow runtime, and loading them back."""
 
-from keras_restext.export.artifacts import list_versions, model_card, next_version, read_labels
-from keras_restext.export.exporter import reexport, write_export
+from keras_restext.export.artifacts import ExportError, list_versions, model_card, next_version, read_labels
+from keras_restext.export.exporter import reexport, write_export, write_record
 from keras_restext.export.loading import (
     TASKS_FILE,
     Predictor,
@@ -24,6 +24,7 @@ from keras_restext.export.serving import (
 )
 
 __all__ = [
+    "ExportError",
     "INPUT_NAME",
     "LabelOutputs",
     "OUTPUT_NAMES",
@@ -46,4 +47,5 @@ __all__ = [
     "serving_labels",
     "serving_tasks",
     "write_export",
+    "write_record",
 ]

@@ -30,6 +30,12 @@ CURVES_FILE = "training_curves.png"
 CONFUSION_FILE = "confusion_matrix.png"
 
 _VERSION = re.compile(r"^\d+$")
+_TEMPORARY = re.compile(r"^\.tmp-\d+-(\d+)$")  # `.tmp-<version>-<pid>`, a version being written
+
+
+class ExportError(OSError):
+    """An export that could not be written (a read-only or full disk, a file where the folder
+    should be, ...); the message names the path. Nothing of a half-written version is left."""
 
 
 def list_versions(base_dir: str) -> list[int]:
@@ -66,12 +72,18 @@ def write_version_atomically(base_dir: str, write: Callable[[str, int], None]) -
     Returns:
         The path of the new version folder.
     """
-    os.makedirs(base_dir, exist_ok=True)
+    if os.path.exists(base_dir) and not os.path.isdir(base_dir):
+        raise ExportError(f"cannot export to {base_dir}: it is a file, not a folder")
+    try:
+        os.makedirs(base_dir, exist_ok=True)
+    except OSError as error:
+        raise ExportError(f"cannot export to {base_dir}: {error.strerror or error}") from error
+    remove_dead_exports(base_dir)
     version = next_version(base_dir)
     tmp = os.path.join(base_dir, f".tmp-{version}-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
-    os.makedirs(tmp)
     try:
+        os.makedirs(tmp)
         write(tmp, version)
         for _ in range(100):
             target = os.path.join(base_dir, str(version))
@@ -82,10 +94,39 @@ def write_version_atomically(base_dir: str, write: Callable[[str, int], None]) -
                 if not os.path.exists(target):
                     raise
                 version = max(version + 1, next_version(base_dir))
-        raise OSError(f"Could not find a free version folder under {base_dir!r}")
+        raise ExportError(f"cannot export to {base_dir}: no free version folder")
+    except OSError as error:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(error, ExportError):
+            raise
+        raise ExportError(f"cannot export to {base_dir}: {error.strerror or error}") from error
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def remove_dead_exports(base_dir: str) -> list[str]:
+    """Removes the temporary folders (`.tmp-<version>-<pid>`) of exports whose process is gone
+    (killed mid-export); returns their paths. Those of live processes are left alone."""
+    removed = []
+    for name in os.listdir(base_dir):
+        match = _TEMPORARY.match(name)
+        if match and not _process_alive(int(match.group(1))):
+            shutil.rmtree(os.path.join(base_dir, name), ignore_errors=True)
+            removed.append(os.path.join(base_dir, name))
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def write_labels(path: str, labels: Sequence[str]) -> None:
@@ -365,6 +406,8 @@ def _metric_groups(tasks: Mapping[str, Sequence[str]] | None) -> list[tuple[str 
 
 __all__ = [
     "CONFUSION_FILE",
+    "ExportError",
+    "remove_dead_exports",
     "confusion_file",
     "task_labels_file",
     "CURVES_FILE",

@@ -7,10 +7,12 @@ import os
 from collections.abc import Mapping
 
 import keras
+import tensorflow as tf
 
 from keras_restext.export.artifacts import (
     CURVES_FILE,
     KERAS_FILE,
+    ExportError,
     METRICS_FILE,
     MODEL_CARD_FILE,
     confusion_file,
@@ -104,7 +106,10 @@ def write_export(
         )
         write_model_card(folder, card)
 
-    return write_version_atomically(base_dir, write)
+    try:
+        return write_version_atomically(base_dir, write)
+    except tf.errors.OpError as error:  # TensorFlow's own file errors (a full disk, ...)
+        raise ExportError(f"cannot export to {base_dir}: {error.message}") from error
 
 
 RECORD_KEYS = ("history", "training", "data", "preset", "config")
@@ -121,10 +126,29 @@ def write_model_and_record(
     config: Mapping[str, object] | None,
     training: Mapping[str, object] | None,
 ) -> None:
-    """What every export version holds, single- or multi-task: the SavedModel, `model.keras` and
-    `metrics.json`, which records the metrics of each split and, under `RECORD_KEYS`, everything
-    the card says (so that `restext export` can rebuild the card from it)."""
+    """What every export version holds, single- or multi-task: the SavedModel and the record
+    (`write_record`)."""
     export_saved_model(serving_model, folder)
+    write_record(
+        folder, serving_model, metrics=metrics, history=history, data=data, preset=preset, config=config,
+        training=training,
+    )  # fmt: skip
+
+
+def write_record(
+    folder: str,
+    serving_model: keras.Model,
+    *,
+    metrics: Mapping[str, Mapping],
+    history: Mapping[str, list] | None,
+    data: Mapping[str, object] | None,
+    preset: str | None,
+    config: Mapping[str, object] | None,
+    training: Mapping[str, object] | None,
+) -> None:
+    """`model.keras` and `metrics.json` (the metrics of each split and, under `RECORD_KEYS`,
+    everything the card says, so that `reexport` can rebuild the card from it): what a run folder
+    keeps of a finished run, and what an export version holds beside its SavedModel."""
     serving_model.save(os.path.join(folder, KERAS_FILE))
     record = {**metrics, "history": dict(history or {}), "training": dict(training or {})}
     record.update({"data": dict(data or {}), "preset": preset, "config": dict(config or {})})
@@ -176,4 +200,4 @@ def reexport(model_path: str, base_dir: str) -> str:
     )
 
 
-__all__ = ["reexport", "write_export"]
+__all__ = ["reexport", "write_export", "write_record"]

@@ -21,13 +21,14 @@ import numpy as np
 import tensorflow as tf
 
 from keras_restext.data.errors import DataError
-from keras_restext.export.artifacts import LABELS_FILE, list_versions, read_labels
+from keras_restext.export.artifacts import KERAS_FILE, LABELS_FILE, list_versions, read_labels
 from keras_restext.export.serving import INPUT_NAME, SIGNATURE, output_names, serving_labels, serving_tasks
 
 TASKS_FILE = "tasks.json"  # beside a multi-task export: {"tasks": {task: [class names]}}
 
 _EXPECTED = (
-    "a .keras file, a SavedModel version folder, or an export folder with version sub-folders (e.g. savedmodels/sst2)"
+    "a .keras file, a SavedModel version folder, an export folder with version sub-folders (e.g. savedmodels/sst2), "
+    "or a run folder with a model.keras"
 )
 _WRITTEN_BY_RESTEXT = "an export written by restext"
 
@@ -36,7 +37,8 @@ def resolve_model_path(path: str) -> tuple[str, str]:
     """Finds the model a `--model` argument names.
 
     Args:
-        path: a `.keras` file, a SavedModel folder or an export folder of versions.
+        path: a `.keras` file, a SavedModel folder, an export folder of versions, or a run folder
+            (`train`'s output) holding a `model.keras`.
 
     Returns:
         `(kind, path)`, kind being "keras" or "saved_model".
@@ -56,7 +58,9 @@ def resolve_model_path(path: str) -> tuple[str, str]:
     versions = list_versions(path)
     if versions:
         return resolve_model_path(os.path.join(path, str(versions[-1])))
-    raise DataError("no saved_model.pb and no version folders in this folder", path=path, expected=_EXPECTED)
+    if os.path.isfile(os.path.join(path, KERAS_FILE)):  # a run folder (`train`'s output): its model.keras
+        return "keras", os.path.join(path, KERAS_FILE)
+    raise DataError("no saved_model.pb and no version folders in this folder (nor a model.keras)", path=path, expected=_EXPECTED)
 
 
 def load_keras_model(path: str) -> keras.Model:

@@ -151,6 +151,7 @@ def make_callbacks(
     patience: int | None = 3,
     monitor: str | None = "val_accuracy",
     backup: bool = True,
+    keep_backup: bool = False,
     tensorboard: bool = True,
     verbose: int = 1,
 ) -> list[keras.callbacks.Callback]:
@@ -166,6 +167,8 @@ def make_callbacks(
             None (training without validation data): no early stopping and no best weights.
         backup: back the training state up each epoch (`keras.callbacks.BackupAndRestore`), so the
             same run started again resumes after the last finished epoch.
+        keep_backup: keep the backup when `fit` ends (Keras deletes it), for the caller to remove
+            once what it writes after training (the model, an export) is safely written.
         tensorboard: write TensorBoard logs under `output_dir/logs` (`keras.callbacks.TensorBoard`:
             `tensorboard --logdir output_dir/logs` shows the curves).
         verbose: 1 says when early stopping stops and which epoch's weights are restored.
@@ -206,7 +209,9 @@ def make_callbacks(
         # Last, so that an epoch counts as finished only once its history row and best weights are
         # written. double_checkpoint keeps the previous state in case a kill corrupts the newest one.
         callbacks.append(
-            keras.callbacks.BackupAndRestore(os.path.join(output_dir, BACKUP_DIR), double_checkpoint=True)
+            keras.callbacks.BackupAndRestore(
+                os.path.join(output_dir, BACKUP_DIR), double_checkpoint=True, delete_checkpoint=not keep_backup
+            )
         )
     return callbacks
 

@@ -56,7 +56,7 @@ from keras_restext.training.trainer import (
     record_run,
     run_facts,
     run_optimizer,
-    save_or_export,
+    save_and_export,
     start_run,
     training_dtype_policy,
     wide_idf,
@@ -222,105 +222,106 @@ def train_multitask(
     training = resolved["training"]
     monitor = DEFAULT_MONITOR if config.monitor == "val_accuracy" else config.monitor
     fingerprint = _fingerprint(tasks, config, resolved)
-    output_dir, initial_epoch = start_run(config, fingerprint, strategy)
+    with start_run(config, fingerprint, strategy) as (output_dir, initial_epoch, held):
 
-    check_task_names(list(tasks))
-    splits, labels = read_tasks(
-        tasks, format=config.format, text_column=config.text_column, label_column=config.label_column,
-        header=config.header, validation_fraction=config.validation_fraction, seed=config.seed, log=say,
-    )  # fmt: skip
-    names = list(tasks)
-    tokenizer = make_tokenizer(**resolved["tokenizer"]).adapt(splits["train"].texts)
-    config, vectors = prepare_embeddings(config, resolved, tokenizer, say)
-    sizes = {
-        split: {task: examples.labelled(task) for task in names}
-        for split, examples in splits.items()
-        if examples is not None
-    }
-    say(
-        "restext: multi-task "
-        + "; ".join(
-            f"{task} ({len(labels[task])} classes): "
-            + " / ".join(f"{sizes[split][task]} {split}" for split in sizes)
-            for task in names
+        check_task_names(list(tasks))
+        splits, labels = read_tasks(
+            tasks, format=config.format, text_column=config.text_column, label_column=config.label_column,
+            header=config.header, validation_fraction=config.validation_fraction, seed=config.seed, log=say,
+        )  # fmt: skip
+        names = list(tasks)
+        tokenizer = make_tokenizer(**resolved["tokenizer"]).adapt(splits["train"].texts)
+        config, vectors = prepare_embeddings(config, resolved, tokenizer, say)
+        sizes = {
+            split: {task: examples.labelled(task) for task in names}
+            for split, examples in splits.items()
+            if examples is not None
+        }
+        say(
+            "restext: multi-task "
+            + "; ".join(
+                f"{task} ({len(labels[task])} classes): "
+                + " / ".join(f"{sizes[split][task]} {split}" for split in sizes)
+                for task in names
+            )
+            + f"; vocabulary {tokenizer.vocabulary_size()}, preset {config.preset}"
         )
-        + f"; vocabulary {tokenizer.vocabulary_size()}, preset {config.preset}"
-    )
 
-    global_batch = training["batch_size"] * strategy.num_replicas_in_sync
-    # What fit consumes (static shapes for TPU/XLA); the metrics read the texts themselves.
-    pipelines = {
-        split: with_shard_policy(build_task_pipeline(
-            splits[split], tokenizer, labels, batch_size=global_batch, shuffle=split == "train", seed=config.seed,
-            bucket=config.bucket, static_shapes=config.static_shapes, cache=config.cache,
-        ))
-        for split in ("train", "validation")
-        if splits[split] is not None
-    }  # fmt: skip
-    steps_per_epoch = max(1, -(-len(splits["train"]) // global_batch))
-    loss_weights = {task: tasks[task].loss_weight for task in names}
-    heads = {task: len(labels[task]) for task in names}
+        global_batch = training["batch_size"] * strategy.num_replicas_in_sync
+        # What fit consumes (static shapes for TPU/XLA); the metrics read the texts themselves.
+        pipelines = {
+            split: with_shard_policy(build_task_pipeline(
+                splits[split], tokenizer, labels, batch_size=global_batch, shuffle=split == "train", seed=config.seed,
+                bucket=config.bucket, static_shapes=config.static_shapes, cache=config.cache,
+            ))
+            for split in ("train", "validation")
+            if splits[split] is not None
+        }  # fmt: skip
+        steps_per_epoch = max(1, -(-len(splits["train"]) // global_batch))
+        loss_weights = {task: tasks[task].loss_weight for task in names}
+        heads = {task: len(labels[task]) for task in names}
 
-    idf = wide_idf(pipelines["train"], tokenizer.vocabulary_size(), resolved["model"])
+        idf = wide_idf(pipelines["train"], tokenizer.vocabulary_size(), resolved["model"])
 
-    def build(overrides: dict, total_steps: int) -> keras.Model:
-        with training_dtype_policy(training):
-            model = build_resnet_classifier(
-                tasks=heads, vocab_size=tokenizer.vocabulary_size(), preset=config.preset,
-                **{**config.model_overrides, **overrides},
+        def build(overrides: dict, total_steps: int) -> keras.Model:
+            with training_dtype_policy(training):
+                model = build_resnet_classifier(
+                    tasks=heads, vocab_size=tokenizer.vocabulary_size(), preset=config.preset,
+                    **{**config.model_overrides, **overrides},
+                )  # fmt: skip
+            if idf is not None:
+                set_wide_idf(model, idf)
+            jit = True if (config.jit_compile or config.static_shapes) else "auto"
+            return compile_multitask(
+                model, training, total_steps, loss_weights, strategy=strategy, jit_compile=jit,
+                steps_per_execution=effective_steps_per_execution(config.steps_per_execution, strategy),
             )  # fmt: skip
-        if idf is not None:
-            set_wide_idf(model, idf)
-        jit = True if (config.jit_compile or config.static_shapes) else "auto"
-        return compile_multitask(
-            model, training, total_steps, loss_weights, strategy=strategy, jit_compile=jit,
-            steps_per_execution=effective_steps_per_execution(config.steps_per_execution, strategy),
+
+        with strategy.scope():
+            classifier = build({}, steps_per_epoch * training["epochs"])
+            apply_embeddings(classifier, vectors, config.embeddings_trainable)
+
+        if not record_run(output_dir, fingerprint, initial_epoch, say, held) and config.progressive:
+            pretrain_stages(
+                classifier, build=build, train_data=pipelines["train"], validation_data=pipelines.get("validation"),
+                model_config=resolved["model"], epochs=training["epochs"], steps_per_epoch=steps_per_epoch,
+                freeze=config.freeze_grown, vectors=vectors, embeddings_trainable=config.embeddings_trainable,
+                strategy=strategy, verbose=config.verbose, log=say,
+            )  # fmt: skip
+        if splits["validation"] is None:  # nothing to stop early on: the last epoch's weights are kept
+            monitor = None
+        validated = [task for task in names if sizes.get("validation", {}).get(task, 0) > 0]
+        history, best = fit_and_restore(
+            classifier, pipelines, config=config, training=training, output_dir=output_dir, monitor=monitor,
+            callbacks=callbacks, first_callbacks=[MeanTaskAccuracy(names, validated)],
         )  # fmt: skip
 
-    with strategy.scope():
-        classifier = build({}, steps_per_epoch * training["epochs"])
-        apply_embeddings(classifier, vectors, config.embeddings_trainable)
-
-    if not record_run(output_dir, fingerprint, initial_epoch, say) and config.progressive:
-        pretrain_stages(
-            classifier, build=build, train_data=pipelines["train"], validation_data=pipelines.get("validation"),
-            model_config=resolved["model"], epochs=training["epochs"], steps_per_epoch=steps_per_epoch,
-            freeze=config.freeze_grown, vectors=vectors, embeddings_trainable=config.embeddings_trainable,
-            strategy=strategy, verbose=config.verbose, log=say,
+        result = finished_run(
+            classifier=classifier, tokenizer=tokenizer, labels=labels, metrics={}, history=history,
+            config=resolved, sizes=sizes, output_dir=output_dir, initial_epoch=initial_epoch, best_epoch=best, start=start,
         )  # fmt: skip
-    if splits["validation"] is None:  # nothing to stop early on: the last epoch's weights are kept
-        monitor = None
-    validated = [task for task in names if sizes.get("validation", {}).get(task, 0) > 0]
-    history, best = fit_and_restore(
-        classifier, pipelines, config=config, training=training, output_dir=output_dir, monitor=monitor,
-        callbacks=callbacks, first_callbacks=[MeanTaskAccuracy(names, validated)],
-    )  # fmt: skip
-
-    result = finished_run(
-        classifier=classifier, tokenizer=tokenizer, labels=labels, metrics={}, history=history,
-        config=resolved, sizes=sizes, output_dir=output_dir, initial_epoch=initial_epoch, best_epoch=best, start=start,
-    )  # fmt: skip
-    # Evaluated as the export will serve: raw texts through the serving model.
-    names_of = {task: labels[task].names for task in names}
-    predictor = Predictor(result.serving_model, names_of, path=output_dir, kind="keras")
-    for split in ("validation", "test"):
-        if splits[split] is not None:
-            reports = evaluate_texts(predictor.predict, splits[split].texts, splits[split].labels, names_of)
-            result.metrics[split] = reports
-            for task, report in reports.items():
-                say(format_report(report, title=f"restext: {split} metrics of {task!r} (best epoch {best})"))
-    data = {
-        task: f"{_describe(tasks[task].train)}: "
-        + " / ".join(f"{sizes[split][task]} {split}" for split in sizes)
-        + " labelled examples"
-        for task in names
-    }
-    facts = run_facts(config, training, strategy, epochs_run=result.epochs_run, best_epoch=best,
-                      wall_time=result.wall_time)  # fmt: skip
-    facts = {"tasks": ", ".join(f"{t} (loss weight {loss_weights[t]:g})" for t in names), "monitor": monitor, **facts}
-    save_or_export(result, config, strategy, say, data=data, training=facts)
-    result.wall_time = time.time() - start
-    return result
+        # Evaluated as the export will serve: raw texts through the serving model.
+        kept = "best" if monitor else "last"  # without validation data the last epoch's weights are kept
+        names_of = {task: labels[task].names for task in names}
+        predictor = Predictor(result.serving_model, names_of, path=output_dir, kind="keras")
+        for split in ("validation", "test"):
+            if splits[split] is not None:
+                reports = evaluate_texts(predictor.predict, splits[split].texts, splits[split].labels, names_of)
+                result.metrics[split] = reports
+                for task, report in reports.items():
+                    say(format_report(report, title=f"restext: {split} metrics of {task!r} ({kept} epoch {best})"))
+        data = {
+            task: f"{_describe(tasks[task].train)}: "
+            + " / ".join(f"{sizes[split][task]} {split}" for split in sizes)
+            + " labelled examples"
+            for task in names
+        }
+        facts = run_facts(config, training, strategy, epochs_run=result.epochs_run, best_epoch=best,
+                          wall_time=result.wall_time)  # fmt: skip
+        facts = {"tasks": ", ".join(f"{t} (loss weight {loss_weights[t]:g})" for t in names), "monitor": monitor, **facts}
+        save_and_export(result, config, strategy, say, data=data, training=facts)
+        result.wall_time = time.time() - start
+        return result
 
 
 def _describe(source) -> str:

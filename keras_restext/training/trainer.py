@@ -25,6 +25,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import shutil
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -36,7 +37,8 @@ import numpy as np
 import tensorflow as tf
 
 from keras_restext.data import LabelVocabulary, build_pipeline, make_tokenizer, read_dataset, split_validation
-from keras_restext.export import Predictor, build_serving_model, inference_copy, write_export
+from keras_restext.export import ExportError, Predictor, build_serving_model, inference_copy, write_export, write_record
+from keras_restext.export.artifacts import KERAS_FILE
 from keras_restext.layers import token_idf
 from keras_restext.models import build_resnet_classifier, get_preset, set_wide_idf
 from keras_restext.training.callbacks import (
@@ -56,6 +58,7 @@ from keras_restext.training.distribute import (
     write_dir,
 )
 from keras_restext.training.metrics import evaluate_texts, format_report
+from keras_restext.training.run_lock import run_folder_lock
 from keras_restext.models.optimizers import make_optimizer
 from keras_restext.training.warmstart import apply_embeddings, prepare_embeddings, pretrain_stages
 
@@ -391,18 +394,28 @@ def run_optimizer(training: dict, total_steps: int, strategy: tf.distribute.Stra
     )
 
 
-def start_run(config: TrainConfig, fingerprint: dict, strategy: tf.distribute.Strategy) -> tuple[str, int]:
-    """The run folder (a temporary one on non-chief workers) and the epochs a killed run finished;
-    refuses a folder that holds another run's backup. Seeds everything."""
+@contextlib.contextmanager
+def start_run(config: TrainConfig, fingerprint: dict, strategy: tf.distribute.Strategy):
+    """The run's block: gives `(folder, the epochs a killed run finished, held)`, the folder being
+    a temporary one on non-chief workers. Refuses a folder that holds another run's backup (before
+    the slow steps: fail fast). Seeds everything. `record_run` claims the folder's lock into
+    `held`, which releases it when the block ends."""
     output_dir = write_dir(config.output_dir(), strategy)
-    initial_epoch = _check_resumable(output_dir, fingerprint)  # before the slow steps: fail fast
+    initial_epoch = _check_resumable(output_dir, fingerprint)
     keras.utils.set_random_seed(config.seed)
-    return output_dir, initial_epoch
+    with contextlib.ExitStack() as held:
+        yield output_dir, initial_epoch, held
 
 
-def record_run(output_dir: str, fingerprint: dict, initial_epoch: int, say) -> bool:
-    """Writes the run file into the run folder (created once the data has been read) and says when
-    the run resumes a killed one; returns whether it does."""
+def record_run(output_dir: str, fingerprint: dict, initial_epoch: int, say, held: contextlib.ExitStack) -> bool:
+    """Claims the run folder (created once the data has been read, so that bad data leaves none)
+    for the rest of the run, writes the run file into it and says when the run resumes a killed
+    one; returns whether it does.
+
+    Raises:
+        RunFolderInUse: another live run writes into the folder.
+    """
+    held.enter_context(run_folder_lock(output_dir))
     _write_run_file(output_dir, fingerprint)
     if initial_epoch:
         say(f"restext: resuming from the backup in {os.path.join(output_dir, BACKUP_DIR)} after epoch {initial_epoch}")
@@ -432,6 +445,7 @@ def fit_and_restore(
         output_dir,
         patience=training["patience"],
         monitor=monitor,
+        keep_backup=True,  # until the model and the export are written (`save_and_export`)
         tensorboard=config.tensorboard,
         verbose=0 if config.verbose == 0 else 1,
     )
@@ -472,21 +486,28 @@ def run_facts(config: TrainConfig, training: dict, strategy: tf.distribute.Strat
     }
 
 
-def save_or_export(result, config: TrainConfig, strategy: tf.distribute.Strategy, say, **record) -> None:
-    """The end of a run: the export (`config.export`) or the run folder's `model.keras`; on a
-    non-chief worker, removes its temporary folder instead. Sets `result.export_path`."""
+def save_and_export(result, config: TrainConfig, strategy: tf.distribute.Strategy, say, **record) -> None:
+    """The end of a run, in the order that loses nothing: the run folder's `model.keras` and
+    `metrics.json` first, then the export (`config.export`), and only then the backup goes. An
+    export that fails raises `ExportError` and leaves the model, its record and the backup (a rerun
+    of the same command resumes after the last epoch and exports again). On a non-chief worker,
+    removes its temporary folder instead. Sets `result.export_path`."""
     if not is_chief(strategy):
         remove_worker_dir(config.output_dir(), strategy)  # only the chief writes the export
-    elif config.export:
-        result.export_path = write_export(
-            config.export, result.serving_model, metrics=result.metrics, history=result.history,
-            preset=config.preset, config=result.config, **record,
-        )  # fmt: skip
+        return
+    record = {"metrics": result.metrics, "history": result.history, "preset": config.preset,
+              "config": result.config, **record}  # fmt: skip
+    write_record(result.output_dir, result.serving_model, **record)
+    path = os.path.join(result.output_dir, KERAS_FILE)
+    if config.export:
+        try:
+            result.export_path = write_export(config.export, result.serving_model, **record)
+        except ExportError as error:
+            raise ExportError(f"{error}. The trained model is saved in {path}.") from error
         say(f"restext: exported {result.export_path}")
     else:
-        path = os.path.join(result.output_dir, "model.keras")
-        result.serving_model.save(path)
         say(f"restext: saved {path} (pass --export to write a SavedModel)")
+    shutil.rmtree(os.path.join(result.output_dir, BACKUP_DIR), ignore_errors=True)
 
 
 def wide_idf(train_batches: tf.data.Dataset, vocab_size: int, model_config: dict) -> np.ndarray | None:
@@ -553,75 +574,75 @@ def train(
     resolved = config.resolved()
     training = resolved["training"]
     fingerprint = _fingerprint(config, resolved)
-    output_dir, initial_epoch = start_run(config, fingerprint, strategy)
-
-    train_data, validation_data, test_data, labels = _read_data(config)
-    tokenizer = make_tokenizer(**resolved["tokenizer"]).adapt(train_data)
-    config, vectors = prepare_embeddings(config, resolved, tokenizer, say)  # --embeddings: embedding_dim from the file
-    splits = {"train": train_data, "validation": validation_data, "test": test_data}
-    sizes = {name: count_examples(data) for name, data in splits.items() if data is not None}
-    say(
-        "restext: " + " / ".join(f"{n} {name}" for name, n in sizes.items()) + f" examples, {len(labels)} classes, "
-        f"vocabulary {tokenizer.vocabulary_size()}, preset {config.preset}"
-    )
-
-    # batch_size is per replica: every replica sees the same batch as on one device.
-    global_batch = training["batch_size"] * strategy.num_replicas_in_sync
-    # What fit consumes (static shapes for TPU/XLA); the metrics read the texts themselves.
-    pipelines = {
-        name: with_shard_policy(build_pipeline(
-            splits[name], tokenizer, labels, batch_size=global_batch, shuffle=name == "train", seed=config.seed,
-            bucket=config.bucket and not config.static_shapes, static_shapes=config.static_shapes, cache=config.cache,
-        ))
-        for name in ("train", "validation")
-        if splits[name] is not None
-    }  # fmt: skip
-    total_steps = max(1, -(-sizes["train"] // global_batch)) * training["epochs"]
-    idf = wide_idf(pipelines["train"], tokenizer.vocabulary_size(), resolved["model"])
-    with strategy.scope():
-        classifier = _compiled_classifier(
-            config, resolved, len(labels), tokenizer.vocabulary_size(), total_steps, strategy, idf
+    with start_run(config, fingerprint, strategy) as (output_dir, initial_epoch, held):
+        train_data, validation_data, test_data, labels = _read_data(config)
+        tokenizer = make_tokenizer(**resolved["tokenizer"]).adapt(train_data)
+        config, vectors = prepare_embeddings(config, resolved, tokenizer, say)  # --embeddings: embedding_dim from the file
+        splits = {"train": train_data, "validation": validation_data, "test": test_data}
+        sizes = {name: count_examples(data) for name, data in splits.items() if data is not None}
+        say(
+            "restext: " + " / ".join(f"{n} {name}" for name, n in sizes.items()) + f" examples, {len(labels)} classes, "
+            f"vocabulary {tokenizer.vocabulary_size()}, preset {config.preset}"
         )
-        apply_embeddings(classifier, vectors, config.embeddings_trainable)
 
-    if not record_run(output_dir, fingerprint, initial_epoch, say) and config.progressive:  # grow and train the first S - 1 stages (a resumed run's backup already has them)
-        pretrain_stages(
-            classifier,
-            build=lambda overrides, steps: _compiled_classifier(
-                dataclasses.replace(config, model_overrides={**config.model_overrides, **overrides}),
-                resolved, len(labels), tokenizer.vocabulary_size(), steps, strategy, idf,
-            ),
-            train_data=pipelines["train"], validation_data=pipelines.get("validation"), model_config=resolved["model"],
-            epochs=training["epochs"], steps_per_epoch=total_steps // training["epochs"], freeze=config.freeze_grown,
-            vectors=vectors, embeddings_trainable=config.embeddings_trainable, strategy=strategy,
-            verbose=config.verbose, log=say,
+        # batch_size is per replica: every replica sees the same batch as on one device.
+        global_batch = training["batch_size"] * strategy.num_replicas_in_sync
+        # What fit consumes (static shapes for TPU/XLA); the metrics read the texts themselves.
+        pipelines = {
+            name: with_shard_policy(build_pipeline(
+                splits[name], tokenizer, labels, batch_size=global_batch, shuffle=name == "train", seed=config.seed,
+                bucket=config.bucket and not config.static_shapes, static_shapes=config.static_shapes, cache=config.cache,
+            ))
+            for name in ("train", "validation")
+            if splits[name] is not None
+        }  # fmt: skip
+        total_steps = max(1, -(-sizes["train"] // global_batch)) * training["epochs"]
+        idf = wide_idf(pipelines["train"], tokenizer.vocabulary_size(), resolved["model"])
+        with strategy.scope():
+            classifier = _compiled_classifier(
+                config, resolved, len(labels), tokenizer.vocabulary_size(), total_steps, strategy, idf
+            )
+            apply_embeddings(classifier, vectors, config.embeddings_trainable)
+
+        if not record_run(output_dir, fingerprint, initial_epoch, say, held) and config.progressive:  # grow and train the first S - 1 stages (a resumed run's backup already has them)
+            pretrain_stages(
+                classifier,
+                build=lambda overrides, steps: _compiled_classifier(
+                    dataclasses.replace(config, model_overrides={**config.model_overrides, **overrides}),
+                    resolved, len(labels), tokenizer.vocabulary_size(), steps, strategy, idf,
+                ),
+                train_data=pipelines["train"], validation_data=pipelines.get("validation"), model_config=resolved["model"],
+                epochs=training["epochs"], steps_per_epoch=total_steps // training["epochs"], freeze=config.freeze_grown,
+                vectors=vectors, embeddings_trainable=config.embeddings_trainable, strategy=strategy,
+                verbose=config.verbose, log=say,
+            )  # fmt: skip
+        # Without validation data there is nothing to stop early on: the last epoch's weights are kept.
+        monitor = config.monitor if validation_data is not None else None
+        history, best = fit_and_restore(
+            classifier, pipelines, config=config, training=training, output_dir=output_dir, monitor=monitor,
+            callbacks=callbacks,
         )  # fmt: skip
-    # Without validation data there is nothing to stop early on: the last epoch's weights are kept.
-    monitor = config.monitor if validation_data is not None else None
-    history, best = fit_and_restore(
-        classifier, pipelines, config=config, training=training, output_dir=output_dir, monitor=monitor,
-        callbacks=callbacks,
-    )  # fmt: skip
 
-    result = finished_run(
-        classifier=classifier, tokenizer=tokenizer, labels=labels, metrics={}, history=history,
-        config=resolved, sizes=sizes, output_dir=output_dir, initial_epoch=initial_epoch, best_epoch=best, start=start,
-    )  # fmt: skip
-    # Evaluated as the export will serve: raw texts through the serving model.
-    predictor = Predictor(result.serving_model, labels.names, path=output_dir, kind="keras")
-    for name in ("validation", "test"):
-        if splits[name] is not None:
-            texts, raw_labels = splits[name].texts_and_labels()
-            report = evaluate_texts(predictor.predict, texts, [label.strip() for label in raw_labels], labels.names)
-            result.metrics[name] = report
-            say(format_report(report, title=f"restext: {name} metrics (best epoch {best})"))
-    save_or_export(
-        result, config, strategy, say, data=_data_facts(config, sizes),
-        training=run_facts(config, training, strategy, epochs_run=result.epochs_run, best_epoch=best,
-                           wall_time=result.wall_time),
-    )  # fmt: skip
-    result.wall_time = time.time() - start
-    return result
+        result = finished_run(
+            classifier=classifier, tokenizer=tokenizer, labels=labels, metrics={}, history=history,
+            config=resolved, sizes=sizes, output_dir=output_dir, initial_epoch=initial_epoch, best_epoch=best, start=start,
+        )  # fmt: skip
+        # Evaluated as the export will serve: raw texts through the serving model.
+        kept = "best" if monitor else "last"  # without validation data the last epoch's weights are kept
+        predictor = Predictor(result.serving_model, labels.names, path=output_dir, kind="keras")
+        for name in ("validation", "test"):
+            if splits[name] is not None:
+                texts, raw_labels = splits[name].texts_and_labels()
+                report = evaluate_texts(predictor.predict, texts, [label.strip() for label in raw_labels], labels.names)
+                result.metrics[name] = report
+                say(format_report(report, title=f"restext: {name} metrics ({kept} epoch {best})"))
+        save_and_export(
+            result, config, strategy, say, data=_data_facts(config, sizes),
+            training=run_facts(config, training, strategy, epochs_run=result.epochs_run, best_epoch=best,
+                               wall_time=result.wall_time),
+        )  # fmt: skip
+        result.wall_time = time.time() - start
+        return result
 
 
 __all__ = ["TrainConfig", "TrainResult", "count_examples", "train"]

@@ -1,0 +1,118 @@
+"""Nothing a run made is lost: a failed export keeps the trained model, one run per run folder."""
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from keras_restext.export import ExportError, list_versions
+from keras_restext.export.artifacts import remove_dead_exports, write_version_atomically
+from keras_restext.training import train
+from keras_restext.training.run_lock import RunFolderInUse, run_folder_lock
+from tests.training.helpers import clean_log, write_tsv
+
+REPO = Path(__file__).resolve().parents[2]
+TINY = {"preset": "restext_small", "epochs": 1, "verbose": 0, "log": None, "tensorboard": False}
+
+
+@pytest.fixture
+def read_only_dir(tmp_path):
+    """A read-only file system (a tmpfs mounted ro): as root, chmod alone does not stop writes."""
+    path = tmp_path / "read_only"
+    path.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(path)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.fail(f"this test mounts a read-only tmpfs and needs root: {mounted.stderr.decode().strip()}")
+    yield path
+    subprocess.run(["umount", str(path)], check=True)
+
+
+def _restext(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "keras_restext.cli.main", *args], cwd=cwd, capture_output=True, text=True,
+        timeout=600, env={**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )  # fmt: skip
+
+
+def test_a_failed_export_keeps_the_trained_model(tmp_path, read_only_dir):
+    data = write_tsv(tmp_path / "train.tsv", 120)
+    run = tmp_path / "run"
+    with pytest.raises(ExportError, match=f"cannot export to {read_only_dir}/sst2: Read-only file system"):
+        train(train=str(data), output=str(run), export=str(read_only_dir / "sst2"), **TINY)
+    # The model and its record landed first; the backup stays until an export succeeds.
+    assert (run / "model.keras").is_file() and (run / "metrics.json").is_file()
+    assert (run / "backup").is_dir()
+
+    # The same command again resumes after the last epoch instead of training from scratch.
+    logged = []
+    result = train(train=str(data), output=str(run), export=str(tmp_path / "savedmodels" / "sst2"),
+                   **{**TINY, "log": logged.append})  # fmt: skip
+    assert any("resuming from the backup" in line and "after epoch 1" in line for line in logged), logged
+    assert result.export_path == str(tmp_path / "savedmodels" / "sst2" / "1")
+    assert not (run / "backup").exists()  # removed once the export is written
+
+
+@pytest.mark.slow
+def test_the_cli_says_where_the_model_is_and_reexports_the_run(tmp_path, read_only_dir):
+    data = write_tsv(tmp_path / "train.tsv", 120)
+    failed = _restext("train", "--train", str(data), "--preset", "restext_small", "--epochs", "1",
+                      "--output", "run", "--export", str(read_only_dir / "m"), "--verbose", "0", cwd=tmp_path)  # fmt: skip
+    assert failed.returncode == 2, failed.stderr[-2000:]
+    lines = [line for line in clean_log(failed.stderr).splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("restext: error: cannot export to"), lines
+    assert "Read-only file system" in lines[0] and "restext export --model run" in lines[0]
+    # `restext export --model RUN_FOLDER` takes the run's model.keras.
+    again = _restext("export", "--model", "run", "--export", "savedmodels/m", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert list_versions(str(tmp_path / "savedmodels" / "m")) == [1]
+
+
+def test_an_export_onto_a_file_is_one_clear_error(tmp_path):
+    (tmp_path / "taken").write_text("not a folder")
+    with pytest.raises(ExportError, match="it is a file, not a folder"):
+        write_version_atomically(str(tmp_path / "taken"), lambda folder, version: None)
+
+
+def test_dead_exports_leftovers_are_removed(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)  # that process has exited
+    (tmp_path / f".tmp-1-{dead_pid}").mkdir()
+    (tmp_path / f".tmp-1-{os.getpid()}-other").mkdir()  # not an export's temporary folder
+    live = tmp_path / f".tmp-2-{os.getppid()}"  # a live process's export in progress
+    live.mkdir()
+    assert remove_dead_exports(str(tmp_path)) == [str(tmp_path / f".tmp-1-{dead_pid}")]
+    assert live.is_dir()
+    assert write_version_atomically(str(tmp_path), lambda folder, version: None) == str(tmp_path / "1")
+
+
+def test_one_run_per_run_folder(tmp_path):
+    data = write_tsv(tmp_path / "train.tsv", 60)
+    run = tmp_path / "run"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom keras_restext.training.run_lock import run_folder_lock\n"
+         "with run_folder_lock(sys.argv[1]):\n    print('held', flush=True)\n    time.sleep(60)\n", str(run)],
+        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(RunFolderInUse, match=f"{run} is in use by another run \\(process {holder.pid}\\)"):
+            train(train=str(data), output=str(run), **TINY)
+    finally:
+        holder.kill()
+        holder.wait()
+    # The holder died without releasing anything by hand: its stale lock file does not block.
+    assert (run / ".lock").read_text().strip() == str(holder.pid)
+    result = train(train=str(data), output=str(run), **TINY)
+    assert result.epochs_run == 1
+
+
+def test_the_lock_is_released_when_a_run_fails(tmp_path):
+    folder = str(tmp_path / f"run-{uuid.uuid4().hex}")
+    with pytest.raises(RuntimeError):
+        with run_folder_lock(folder):
+            raise RuntimeError("the run failed")
+    with run_folder_lock(folder):  # not blocked by the failed run of this same process
+        pass
