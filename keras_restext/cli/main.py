@@ -16,6 +16,7 @@ import sys
 
 from keras_restext.cli import evaluate, export, predict, presets, train
 from keras_restext.cli.quiet_import import import_tensorflow_quietly
+from keras_restext.cli.wording import in_flags
 from keras_restext.version import __version__
 
 EXIT_USAGE = 2  # argparse's code for bad usage; bad input data is bad usage too
@@ -42,7 +43,7 @@ def _data_error_line(message: str) -> str | None:
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"restext: error: {' '.join(str(message).split())}", file=sys.stderr)
+    print(f"restext: error: {' '.join(in_flags(str(message)).split())}", file=sys.stderr)
     return code
 
 

@@ -6,6 +6,7 @@ import argparse
 
 from keras_restext.cli.common import DATA_HELP, add_data_options, fraction, positive_float, positive_int, read_options
 from keras_restext.cli.tasks import TASKS_EXAMPLE, add_task_options, parse_tasks, run_multitask, training_options
+from keras_restext.cli.wording import say
 
 # `keras_restext.training.distribute.STRATEGIES`, spelled out so that `restext train --help` needs
 # no TensorFlow import (a test checks that the two agree).
@@ -104,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if tasks:
         return run_multitask(config, tasks, get_strategy(args.strategy, tpu=args.tpu))
-    result = train(config, strategy=get_strategy(args.strategy, tpu=args.tpu))
+    result = train(config, strategy=get_strategy(args.strategy, tpu=args.tpu), log=say)
     summary = ", ".join(
         f"{split} accuracy {report['accuracy']:.4f} (macro-F1 {report['macro_f1']:.4f})"
         for split, report in result.metrics.items()

@@ -299,7 +299,7 @@ class ResTextClassifier(keras.Model):
         if self.tasks is not None:
             raise ValueError(
                 "`fit` and `evaluate` on raw strings take one task for now; a classifier of several tasks "
-                "trains through `keras_restext.training.train_multitask` (restext train --task ...)."
+                "trains through `keras_restext.training.train_multitask(tasks, config)`."
             )
         return self.preprocessor
 
