@@ -25,7 +25,7 @@ class SqueezeExcitation1D(keras.layers.Layer):
         ratio: float in (0, 1], the bottleneck width as a fraction of the channels.
 
     Example:
-    >>> SqueezeExcitation1D(0.25)(keras.ops.ones((2, 5, 8))).shape
+    >>> tuple(SqueezeExcitation1D(0.25)(keras.ops.ones((2, 5, 8))).shape)
     (2, 5, 8)
     """
 
