@@ -4,8 +4,8 @@
 (`keras_restext.ResTextClassifier`, `keras_restext.ResBlock`, ...) or a subpackage
 (`keras_restext.layers`, ...) is imported on first use (PEP 562), which also registers its Keras
 layers for deserialization. To load a keras_restext `.keras` file with `keras.saving.load_model`,
-use a public name first, or import `keras_restext.layers` and `keras_restext.models`; or call
-`keras_restext.export.load_keras_model`, which does it.
+`import keras_restext.export` first (it registers every layer, the export's too), or call
+`keras_restext.export.load_keras_model`.
 
 Example:
 
