@@ -3,6 +3,9 @@
 Usage: `restext {train,evaluate,predict,export,presets} --help`. Errors in the user's input (a missing
 file or column, a malformed row, an unknown label, a bad option) print one line
 `restext: error: <file>:<line>: <problem>; expected ...` and exit with code 2.
+
+Parsing the arguments imports no TensorFlow (so `--help` answers at once); TensorFlow is imported,
+with its C++ start-up lines silenced, only once a command runs.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import re
 import sys
 
 from keras_restext.cli import evaluate, export, predict, presets, train
+from keras_restext.cli.quiet_import import import_tensorflow_quietly
+from keras_restext.cli.wording import in_flags
 from keras_restext.version import __version__
 
 EXIT_USAGE = 2  # argparse's code for bad usage; bad input data is bad usage too
@@ -38,13 +43,14 @@ def _data_error_line(message: str) -> str | None:
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"restext: error: {' '.join(str(message).split())}", file=sys.stderr)
+    print(f"restext: error: {' '.join(in_flags(str(message)).split())}", file=sys.stderr)
     return code
 
 
 def main(argv: list[str] | None = None) -> int:
     """Runs `restext` with `argv` (default: the process arguments) and returns the exit code."""
     args = build_parser().parse_args(argv)
+    import_tensorflow_quietly()  # before the first TensorFlow import, or its start-up lines bury ours
     import tensorflow as tf
 
     from keras_restext.data import DataError

@@ -7,8 +7,6 @@ import itertools
 import json
 import sys
 
-import numpy as np
-
 from keras_restext.cli.common import MODEL_HELP, positive_int, shorten_text
 
 
@@ -39,6 +37,8 @@ def _batches(texts, size):
 
 
 def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from keras_restext.export import load_predictor
 
     predictor = load_predictor(args.model)
@@ -65,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _predict_tasks(predictor, texts, args: argparse.Namespace) -> int:
     """A multi-task model: each task's label and probability (`TASK=LABEL<TAB>P`, or JSON per task)."""
+    import numpy as np
+
     for batch in _batches(texts, args.batch_size):
         probabilities = predictor.predict(batch, batch_size=args.batch_size)
         for index, text in enumerate(batch):

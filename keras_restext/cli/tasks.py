@@ -159,7 +159,9 @@ def run_multitask(config, tasks: dict, strategy) -> int:
     """Trains the tasks and prints one summary line."""
     from keras_restext.training.multitask import train_multitask
 
-    result = train_multitask(tasks, config, strategy=strategy)
+    from keras_restext.cli.wording import say
+
+    result = train_multitask(tasks, config, strategy=strategy, log=say)
     summary = "; ".join(
         f"{split} " + ", ".join(f"{task} {report['accuracy']:.4f}" for task, report in reports.items())
         for split, reports in result.metrics.items()

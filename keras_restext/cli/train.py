@@ -6,7 +6,11 @@ import argparse
 
 from keras_restext.cli.common import DATA_HELP, add_data_options, fraction, positive_float, positive_int, read_options
 from keras_restext.cli.tasks import TASKS_EXAMPLE, add_task_options, parse_tasks, run_multitask, training_options
-from keras_restext.training.distribute import STRATEGIES
+from keras_restext.cli.wording import say
+
+# `keras_restext.training.distribute.STRATEGIES`, spelled out so that `restext train --help` needs
+# no TensorFlow import (a test checks that the two agree).
+STRATEGIES = ("auto", "default", "mirrored", "multiworker", "tpu")
 
 DESCRIPTION = """\
 Trains a classifier on labelled text: a Keras progress bar per epoch, test metrics at the end, then
@@ -106,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if tasks:
             return run_multitask(config, tasks, get_strategy(args.strategy, tpu=args.tpu))
-        result = train(config, strategy=get_strategy(args.strategy, tpu=args.tpu))
+        result = train(config, strategy=get_strategy(args.strategy, tpu=args.tpu), log=say)
     except ExportError as error:  # the model is safe in the run folder: say how to export it again
         raise ExportError(f"{error} Export it again with: restext export --model {config.output_dir()} "
                           f"--export {args.export}") from error  # fmt: skip

@@ -1,11 +1,15 @@
 """Input pipeline: sources → `TextData` → labels and tokenizers → `tf.data` batches.
 
-Example:
->>> from keras_restext.data import LabelVocabulary, build_pipeline, make_tokenizer, read_dataset
->>> train = read_dataset("../shared/data/mr/train.csv")
->>> labels = LabelVocabulary.from_data(train)
->>> tokenizer = make_tokenizer("word", max_tokens=20000, max_length=256).adapt(train)
->>> batches = build_pipeline(train, tokenizer, labels, batch_size=64, shuffle=True, seed=0)
+Example (on the benchmark data beside the repository, so not a doctest):
+
+```python
+from keras_restext.data import LabelVocabulary, build_pipeline, make_tokenizer, read_dataset
+
+train = read_dataset("../shared/data/mr/train.csv")
+labels = LabelVocabulary.from_data(train)
+tokenizer = make_tokenizer("word", max_tokens=20000, max_length=256).adapt(train)
+batches = build_pipeline(train, tokenizer, labels, batch_size=64, shuffle=True, seed=0)
+```
 """
 
 from keras_restext.data.errors import DataError

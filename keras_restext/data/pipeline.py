@@ -90,12 +90,13 @@ def build_pipeline(
         or of `token_ids` alone when `labels` is None.
 
     Example:
+    >>> from keras_restext.data import LabelVocabulary, make_tokenizer, read_dataset
     >>> data = read_dataset((["a good film", "a bad film"], ["pos", "neg"]))
     >>> tokenizer = make_tokenizer("word").adapt(data)
     >>> batches = build_pipeline(data, tokenizer, LabelVocabulary.from_data(data), batch_size=2)
     >>> ids, targets = next(iter(batches))
-    >>> ids.shape, targets.numpy().tolist()
-    (TensorShape([2, 3]), [[0.0, 1.0], [1.0, 0.0]])
+    >>> tuple(ids.shape), targets.numpy().tolist()
+    ((2, 3), [[0.0, 1.0], [1.0, 0.0]])
     """
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"`batch_size` must be an int >= 1. Received: batch_size={batch_size!r}")

@@ -379,7 +379,7 @@ def model_card(
         f"curl -d '{{\"instances\": [\"some text to classify\"]}}' http://localhost:8501/v1/models/{name}:predict",
         "```",
         "",
-        "Keras: `keras.saving.load_model(\"model.keras\", safe_mode=True)` after `import keras_restext`",
+        "Keras: `keras.saving.load_model(\"model.keras\", safe_mode=True)` after `import keras_restext.export`",
         "takes the same raw strings; its token-id classifier, to fine-tune on a `tf.data` pipeline, is",
         "`model.get_layer(\"resnet_classifier\")`.",
         "",

@@ -37,7 +37,7 @@ class BagOfTokensLogits(keras.layers.Layer):
     Example:
     >>> layer = BagOfTokensLogits(units=3, vocab_size=100)
     >>> layer.adapt([[[5, 9, 0], [5, 7, 7]]])  # one batch of two texts: 5 is in both
-    >>> layer(keras.ops.convert_to_tensor([[5, 9, 0, 0]])).shape
+    >>> tuple(layer(keras.ops.convert_to_tensor([[5, 9, 0, 0]])).shape)
     (1, 3)
     """
 

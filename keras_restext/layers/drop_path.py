@@ -13,6 +13,16 @@ class DropPath(keras.layers.Layer):
     Args:
         rate: float in [0, 1), the probability of dropping the branch.
         seed: optional int seed.
+        **kwargs: standard `keras.layers.Layer` arguments (`name`, `dtype`, ...).
+
+    Example:
+    >>> layer = DropPath(0.5, seed=1)
+    >>> x = keras.ops.ones((4, 3, 2))
+    >>> bool(keras.ops.all(layer(x) == x))  # at inference, the identity
+    True
+    >>> kept = keras.ops.convert_to_numpy(layer(x, training=True))[:, 0, 0]
+    >>> set(kept.tolist()) <= {0.0, 2.0}  # each example dropped, or kept and scaled by 1 / (1 - rate)
+    True
     """
 
     def __init__(self, rate: float = 0.0, seed: int | None = None, **kwargs):
@@ -34,6 +44,11 @@ class DropPath(keras.layers.Layer):
 
     def compute_mask(self, inputs, mask=None):
         return mask
+
+    def compute_output_shape(self, input_shape):
+        # Defined, so that `compute_output_spec` gives the compute dtype (float16 under mixed_float16)
+        # instead of tracing `call` on inputs not yet cast to it (float32).
+        return tuple(input_shape)
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}

@@ -33,7 +33,7 @@ class MaskedGlobalPooling1D(keras.layers.Layer):
 
     Example:
     >>> x = keras.ops.ones((2, 5, 8))
-    >>> MaskedGlobalPooling1D("max_avg")(x).shape
+    >>> tuple(MaskedGlobalPooling1D("max_avg")(x).shape)
     (2, 16)
     """
 

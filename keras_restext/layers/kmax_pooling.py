@@ -19,7 +19,7 @@ class KMaxPooling1D(keras.layers.Layer):
         k: int >= 1.
 
     Example:
-    >>> KMaxPooling1D(8)(keras.ops.ones((2, 20, 4))).shape
+    >>> tuple(KMaxPooling1D(8)(keras.ops.ones((2, 20, 4))).shape)
     (2, 8, 4)
     """
 

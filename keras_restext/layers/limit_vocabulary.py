@@ -19,23 +19,50 @@ class LimitVocabulary(keras.layers.Layer):
 
     Args:
         vocab_size: int >= 2, the ids kept, padding and OOV included.
+        dtype: the integer dtype of the ids it returns (default "int32"). Ids stay integers under
+            every dtype policy, so a float dtype or a mixed policy is refused.
+        **kwargs: standard `keras.layers.Layer` arguments (`name`, ...).
 
     Example:
-    >>> keras.ops.convert_to_numpy(LimitVocabulary(4)(keras.ops.convert_to_tensor([[2, 3, 4, 9, 0]]))).tolist()
+    >>> layer = LimitVocabulary(4)
+    >>> keras.ops.convert_to_numpy(layer(keras.ops.convert_to_tensor([[2, 3, 4, 9, 0]]))).tolist()
     [[2, 3, 1, 1, 0]]
+    >>> layer.compute_dtype
+    'int32'
     """
 
-    def __init__(self, vocab_size: int, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(self, vocab_size: int, dtype=None, **kwargs):
         if not isinstance(vocab_size, int) or vocab_size < 2:
             raise ValueError(f"`vocab_size` must be an int >= 2. Received: vocab_size={vocab_size!r}")
+        # The layer's dtype is its output's: ids, not the float compute dtype of the global policy.
+        policy = keras.dtype_policies.get("int32" if dtype is None else dtype)
+        if not _is_integer(policy.compute_dtype):
+            raise ValueError(
+                f"`dtype` must be an integer dtype such as 'int32' (the layer returns token ids). "
+                f"Received: dtype={policy.name!r}"
+            )
+        super().__init__(dtype=policy, **kwargs)
         self.vocab_size = vocab_size
 
     def call(self, token_ids):
-        return ops.where(token_ids >= self.vocab_size, ops.cast(OOV_ID, token_ids.dtype), token_ids)
+        token_ids = ops.cast(token_ids, self.compute_dtype)
+        return ops.where(token_ids >= self.vocab_size, ops.cast(OOV_ID, self.compute_dtype), token_ids)
 
     def compute_output_shape(self, input_shape):
         return input_shape
 
     def get_config(self):
         return {**super().get_config(), "vocab_size": self.vocab_size}
+
+    @classmethod
+    def from_config(cls, config: dict) -> LimitVocabulary:
+        config = dict(config)
+        dtype = config.get("dtype")
+        # Models saved before the layer declared an integer dtype hold the float policy of their run.
+        if dtype is not None and not _is_integer(keras.dtype_policies.get(dtype).compute_dtype):
+            config["dtype"] = "int32"
+        return cls(**config)
+
+
+def _is_integer(dtype) -> bool:
+    return keras.backend.standardize_dtype(dtype).startswith(("int", "uint"))

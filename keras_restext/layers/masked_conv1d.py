@@ -27,7 +27,7 @@ class MaskedConv1D(keras.layers.Layer):
 
     Example:
     >>> x = keras.random.normal((2, 7, 16))
-    >>> MaskedConv1D(32, 3)(x).shape
+    >>> tuple(MaskedConv1D(32, 3)(x).shape)
     (2, 7, 32)
     """
 

@@ -19,7 +19,7 @@ class MaskedDownsample1D(keras.layers.Layer):
     gives `ceil(n / 2)` valid steps. The output mask is `mask[:, ::2]`.
 
     Example:
-    >>> MaskedDownsample1D()(keras.ops.ones((2, 7, 4))).shape
+    >>> tuple(MaskedDownsample1D()(keras.ops.ones((2, 7, 4))).shape)
     (2, 4, 4)
     """
 

@@ -25,7 +25,7 @@ class SqueezeExcitation1D(keras.layers.Layer):
         ratio: float in (0, 1], the bottleneck width as a fraction of the channels.
 
     Example:
-    >>> SqueezeExcitation1D(0.25)(keras.ops.ones((2, 5, 8))).shape
+    >>> tuple(SqueezeExcitation1D(0.25)(keras.ops.ones((2, 5, 8))).shape)
     (2, 5, 8)
     """
 
@@ -51,6 +51,11 @@ class SqueezeExcitation1D(keras.layers.Layer):
 
     def compute_mask(self, inputs, mask=None):
         return mask
+
+    def compute_output_shape(self, input_shape):
+        # Defined, so that `compute_output_spec` gives the compute dtype instead of tracing `call` on
+        # inputs not yet cast to it (float32 against the float16 Dense layers: a dtype error).
+        return tuple(input_shape)
 
     def get_config(self):
         return {**super().get_config(), "ratio": self.ratio}

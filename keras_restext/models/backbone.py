@@ -138,7 +138,7 @@ class ResTextBackbone(keras.Model):
 
     Example:
     >>> backbone = ResTextBackbone(vocab_size=100, embedding_dim=16, stage_filters=(16, 32), stage_blocks=(1, 1))
-    >>> backbone(keras.ops.convert_to_tensor([[5, 9, 3, 7, 0, 0]])).shape
+    >>> tuple(backbone(keras.ops.convert_to_tensor([[5, 9, 3, 7, 0, 0]])).shape)
     (1, 3, 32)
     """
 

@@ -113,7 +113,7 @@ def build_resnet_classifier(
 
     Example:
     >>> model = build_resnet_classifier(num_classes=2, vocab_size=20000, preset="restext_small")
-    >>> model(keras.ops.convert_to_tensor([[5, 9, 3, 0, 0]])).shape
+    >>> tuple(model(keras.ops.convert_to_tensor([[5, 9, 3, 0, 0]])).shape)
     (1, 2)
     """
     config = resolve_model_config(preset, **overrides)

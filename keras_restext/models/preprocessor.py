@@ -56,8 +56,9 @@ class ResTextPreprocessor(keras.layers.Layer):
         a task's label is missing).
 
     Example:
+    >>> from keras_restext.data import make_tokenizer
     >>> preprocessor = ResTextPreprocessor(make_tokenizer("word", max_length=8))
-    >>> preprocessor.adapt(["a fine film", "a dull film"], ["pos", "neg"])
+    >>> preprocessor = preprocessor.adapt(["a fine film", "a dull film"], ["pos", "neg"])  # returns itself
     >>> ids, targets = preprocessor(tf.constant(["a fine film"]), tf.constant(["pos"]))
     >>> targets.numpy().tolist()
     [[0.0, 1.0]]

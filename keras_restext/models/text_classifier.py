@@ -86,11 +86,13 @@ class ResTextClassifier(keras.Model):
         compile: compile with the recipe (`compile()`) now; call `compile(...)` again to change it.
         **kwargs: `keras.Model` arguments (`name`, ...).
 
-    Example:
-    >>> classifier = ResTextClassifier.from_preset("restext_small", num_classes=2)
-    >>> classifier.fit(["a fine film", "a dull film"] * 8, ["pos", "neg"] * 8, epochs=1)
-    >>> classifier.predict(["a fine film"]).shape
-    (1, 2)
+    Example (it trains, so not a doctest):
+
+    ```python
+    classifier = ResTextClassifier.from_preset("restext_small", num_classes=2)
+    classifier.fit(["a fine film", "a dull film"] * 8, ["pos", "neg"] * 8, epochs=1)
+    classifier.predict(["a fine film"]).shape  # (1, 2)
+    ```
     """
 
     def __init__(
@@ -299,7 +301,7 @@ class ResTextClassifier(keras.Model):
         if self.tasks is not None:
             raise ValueError(
                 "`fit` and `evaluate` on raw strings take one task for now; a classifier of several tasks "
-                "trains through `keras_restext.training.train_multitask` (restext train --task ...)."
+                "trains through `keras_restext.training.train_multitask(tasks, config)`."
             )
         return self.preprocessor
 

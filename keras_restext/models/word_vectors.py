@@ -50,10 +50,13 @@ def load_word_vectors(path: str, vocabulary: Sequence[str], *, seed: int = 0) ->
         DataError: naming the file and line, for a missing or empty file, a line whose number of
             values differs from the first vector's, or a value that is not a number.
 
-    Example:
-    >>> vectors = load_word_vectors("glove.6B.100d.txt", tokenizer.get_vocabulary())
-    >>> print(vectors.summary())
-    >>> set_embedding_weights(model, vectors.matrix, trainable=False)   # "static"
+    Example (with a GloVe file, an adapted tokenizer and a model, so not a doctest):
+
+    ```python
+    vectors = load_word_vectors("glove.6B.100d.txt", tokenizer.get_vocabulary())
+    print(vectors.summary())
+    set_embedding_weights(model, vectors.matrix, trainable=False)  # "static"
+    ```
     """
     wanted = {word: index for index, word in enumerate(vocabulary) if index >= 2}
     found: dict[int, np.ndarray] = {}

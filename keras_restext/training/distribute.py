@@ -72,7 +72,7 @@ def get_strategy(name: str = "auto", *, tpu: str | None = None) -> tf.distribute
         return tf.distribute.MultiWorkerMirroredStrategy()
     resolver = _find_tpu(tpu)
     if resolver is None:
-        raise ValueError(f"`strategy='tpu'` found no TPU (tpu={tpu!r}). Set --tpu or TPU_NAME, or use another strategy.")
+        raise ValueError(f"`strategy='tpu'` found no TPU (tpu={tpu!r}). Pass `tpu=` or set TPU_NAME, or use another strategy.")
     return tf.distribute.TPUStrategy(resolver)
 
 

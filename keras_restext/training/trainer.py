@@ -302,7 +302,7 @@ def _check_resumable(output_dir: str, fingerprint: dict) -> int:
         if previous != fingerprint:
             raise ValueError(
                 f"The output folder {output_dir!r} holds the backup of a different run (other data, preset or "
-                f"settings). Pass another --output, or delete {os.path.join(output_dir, BACKUP_DIR)!r} to start over."
+                f"settings). Pass another `output`, or delete {os.path.join(output_dir, BACKUP_DIR)!r} to start over."
             )
     return resumed
 
@@ -464,7 +464,7 @@ def fit_and_restore(
     if losses and not np.isfinite(losses[-1]):
         # TerminateOnNaN stopped the run: there is nothing worth evaluating or exporting.
         raise FloatingPointError(
-            f"Training diverged (the loss became NaN); see {output_dir}. Try a lower --learning-rate."
+            f"Training diverged (the loss became NaN); see {output_dir}. Try a lower `learning_rate`."
         )
     return restore_kept_weights(classifier, output_dir, monitor)
 
@@ -506,7 +506,7 @@ def save_and_export(result, config: TrainConfig, strategy: tf.distribute.Strateg
             raise ExportError(f"{error}. The trained model is saved in {path}.") from error
         say(f"restext: exported {result.export_path}")
     else:
-        say(f"restext: saved {path} (pass --export to write a SavedModel)")
+        say(f"restext: saved {path} (pass `export=` to write a SavedModel)")
     shutil.rmtree(os.path.join(result.output_dir, BACKUP_DIR), ignore_errors=True)
 
 

@@ -160,7 +160,7 @@ def test_bad_input_from_the_shell_has_no_traceback(trained, tmp_path):
     )
     assert result.returncode == 2
     assert result.stdout == ""
-    # Exactly one line: TensorFlow's C++ start-up lines are kept out too (keras_restext.quiet_import).
+    # Exactly one line: TensorFlow's C++ start-up lines are kept out too (keras_restext.cli.quiet_import).
     assert result.stderr.strip().splitlines() == [result.stderr.strip()]
     assert result.stderr.startswith(f"restext: error: {expected}")
 

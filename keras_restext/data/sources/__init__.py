@@ -124,12 +124,15 @@ def read_dataset(
         ValueError: an unknown format or option.
 
     Example:
-    >>> data = read_dataset("../shared/data/mr/train.csv")
-    >>> texts, labels = data.texts_and_labels(limit=2)
-    >>> labels
-    ['negative', 'positive']
     >>> read_dataset((["great", "awful"], [1, 0])).texts_and_labels()
     (['great', 'awful'], ['1', '0'])
+
+    A file (the benchmark data beside the repository):
+
+    ```python
+    data = read_dataset("../shared/data/mr/train.csv")
+    texts, labels = data.texts_and_labels(limit=2)  # labels: ['negative', 'positive']
+    ```
     """
     if "text_key" in format_options:
         text_column = format_options.pop("text_key")

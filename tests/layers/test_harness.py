@@ -1,0 +1,74 @@
+"""Every registered layer of keras_restext through the one layer-test harness (tests/layers/harness.py)."""
+
+import keras
+import numpy as np
+import pytest
+
+import keras_restext.data.tokenizers as tokenizers
+import keras_restext.layers as layers
+from tests.layers.harness import run_layer_test
+
+RNG = np.random.default_rng(0)
+SEQUENCES = RNG.normal(size=(3, 7, 4)).astype("float32")  # [batch, time, channels]
+IDS = RNG.integers(1, 20, size=(3, 7)).astype("int32")  # token ids, 0 = padding
+TEXTS = np.array(["a great film", "dull, dull film", ""], dtype=object)
+
+# (id, layer class, init kwargs, input, harness options)
+CASES = [
+    ("res_block_projection", layers.ResBlock, {"filters": 8}, SEQUENCES, {"padding": "mask"}),
+    ("res_block_identity", layers.ResBlock, {"filters": 4}, SEQUENCES, {"padding": "mask"}),
+    ("res_block_downsample_batch_norm", layers.ResBlock, {"filters": 8, "downsample": True, "norm": "batch"},
+     SEQUENCES, {"padding": "mask", "expected_output_shape": (3, 4, 8)}),
+    ("res_block_layer_norm_se_drop_path", layers.ResBlock,
+     {"filters": 8, "norm": "layer", "se_ratio": 0.5, "dropout": 0.1, "drop_path": 0.2}, SEQUENCES,
+     {"padding": "mask"}),
+    ("res_block_multi_scale", layers.ResBlock, {"filters": 8, "kernel_sizes": (3, 5)}, SEQUENCES, {"padding": "mask"}),
+    ("res_block_separable_dilated", layers.ResBlock, {"filters": 8, "separable": True, "dilation_rate": 2},
+     SEQUENCES, {"padding": "mask"}),
+    ("res_block_deep_regularized", layers.ResBlock,
+     {"filters": 8, "kernel_size": 5, "num_layers": 3, "kernel_regularizer": "l2", "activation": "gelu"},
+     SEQUENCES, {"padding": "mask"}),
+    ("masked_conv1d", layers.MaskedConv1D, {"filters": 6, "kernel_size": 3}, SEQUENCES,
+     {"padding": "mask", "expected_output_shape": (3, 7, 6)}),
+    ("masked_conv1d_separable", layers.MaskedConv1D, {"filters": 6, "separable": True, "dilation_rate": 2},
+     SEQUENCES, {"padding": "mask"}),
+    ("masked_downsample1d", layers.MaskedDownsample1D, {}, SEQUENCES,
+     {"padding": "mask", "run_training_check": False, "expected_output_shape": (3, 4, 4)}),
+    *[(f"global_pooling_{mode}", layers.MaskedGlobalPooling1D, {"mode": mode}, SEQUENCES,
+       {"padding": "mask", "run_training_check": False}) for mode in ("max", "avg", "max_avg")],
+    ("kmax_pooling1d", layers.KMaxPooling1D, {"k": 3}, SEQUENCES,
+     {"padding": "mask", "run_training_check": False, "expected_output_shape": (3, 3, 4)}),
+    ("squeeze_excitation1d", layers.SqueezeExcitation1D, {"ratio": 0.5}, SEQUENCES, {"padding": "mask"}),
+    ("drop_path", layers.DropPath, {"rate": 0.3, "seed": 1}, SEQUENCES, {"padding": "mask", "run_training_check": False}),
+    ("limit_vocabulary", layers.LimitVocabulary, {"vocab_size": 10}, IDS,
+     {"padding": "ids", "follows_policy": False, "run_training_check": False}),
+    ("bag_of_tokens_logits", layers.BagOfTokensLogits, {"units": 3, "vocab_size": 20, "scale": 2.0}, IDS,
+     {"padding": "ids", "expected_output_shape": (3, 3)}),
+    ("word_tokenizer", tokenizers.WordTokenizer, {"vocabulary": ["film", "dull", "great"], "max_length": 8},
+     TEXTS, {"follows_policy": False, "run_training_check": False}),
+    ("word_tokenizer_bigrams", tokenizers.WordTokenizer,
+     {"vocabulary": ["film", "dull", "dull film"], "ngrams": 2, "max_length": 8, "pad_to_max_length": True},
+     TEXTS, {"follows_policy": False, "run_training_check": False, "expected_output_shape": (3, 8)}),
+    ("char_tokenizer", tokenizers.CharTokenizer, {"alphabet": "vdcnn", "max_length": 16}, TEXTS,
+     {"follows_policy": False, "run_training_check": False}),
+    ("wordpiece_tokenizer", tokenizers.WordPieceTokenizer,
+     {"vocabulary": ["[PAD]", "[UNK]", "a", "film", "great", "du", "##ll", ","], "max_length": 8}, TEXTS,
+     {"follows_policy": False, "run_training_check": False}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("layer_cls, init_kwargs, input_data, options", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_layer(layer_cls, init_kwargs, input_data, options):
+    run_layer_test(layer_cls, init_kwargs, input_data, **options)
+
+
+def test_every_registered_layer_goes_through_the_harness():
+    registered = {
+        obj
+        for obj in keras.saving.get_custom_objects().values()
+        if isinstance(obj, type)
+        and issubclass(obj, keras.layers.Layer)
+        and obj.__module__.startswith(("keras_restext.layers", "keras_restext.data.tokenizers"))
+    }
+    tested = {case[1] for case in CASES}
+    assert registered and registered <= tested, sorted(cls.__name__ for cls in registered - tested)
