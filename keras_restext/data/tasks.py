@@ -75,8 +75,10 @@ def tasks_from_columns(
     """Tasks that are label columns of the same file(s): `{"sentiment": "label", "topic": "topic"}`.
 
     Example:
-    >>> tasks = tasks_from_columns("reviews.csv", {"sentiment": "stars", "topic": "category"}, test="test.csv")
-    >>> splits, labels = read_tasks(tasks)
+    ```python
+    tasks = tasks_from_columns("reviews.csv", {"sentiment": "stars", "topic": "category"}, test="test.csv")
+    splits, labels = read_tasks(tasks)
+    ```
     """
     weights = dict(loss_weights or {})
     return {
