@@ -170,7 +170,7 @@ def test_quantized_ids_models_are_smaller_and_agree(kind):
     tokenizer = model.layers[1]
     ids = tokenizer(tf.constant(list(real_texts()))).numpy()
     reference = run_ids_model(ids_model(kind), ids)["probabilities"]
-    for quantize, size_ratio, tolerance in [("float16", 0.55, 2e-2), ("dynamic-int8", 0.35, 5e-2)]:
+    for quantize, size_ratio, tolerance in [("float16", 0.7, 2e-2), ("dynamic-int8", 0.6, 5e-2)]:
         flatbuffer = ids_model(kind, quantize)
         assert len(flatbuffer) < size_ratio * len(ids_model(kind)), (quantize, len(flatbuffer))
         probabilities = run_ids_model(flatbuffer, ids)["probabilities"]
