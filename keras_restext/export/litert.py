@@ -1,10 +1,11 @@
 """LiteRT (TensorFlow Lite) exports of a serving model, for apps on phones and other devices.
 
-Two flatbuffers, both converted from concrete functions of the serving model's parts:
+Two flatbuffers, both converted from a `tf.function` over the serving model's parts:
 
 - `model.tflite`: raw UTF-8 strings `[batch]` in, `probabilities` and `label_id` out, the tokenizer
-  inside. Its string ops (lower-casing, the punctuation regex, the whitespace split, the vocabulary
-  lookup) run in LiteRT's Flex delegate (`SELECT_TF_OPS`). TensorFlow's `StringNGrams` op has no Flex
+  inside. Its string ops (lower-casing, the punctuation regex, the whitespace split, the n-gram
+  joins) run in LiteRT's Flex delegate (`SELECT_TF_OPS`); the vocabulary lookup is LiteRT's builtin
+  hash table, and the network builtin ops. TensorFlow's `StringNGrams` op has no Flex
   kernel, and ragged tensors do not convert, so the tokenizer is rebuilt here from the split's sparse
   output: every n-gram is the join of adjacent words of one row, placed after the row's words, and
   the ids are scattered into the padded `[batch, length]` matrix the classifier reads. The ids equal
@@ -184,8 +185,9 @@ def char_token_ids(tokenizer: CharTokenizer, text: tf.Tensor) -> tf.Tensor:
 
 
 def _lookup_characters(tokenizer: CharTokenizer, points: tf.Tensor) -> tf.Tensor:
-    """The id of every code point, by comparison with the (short) character list: LiteRT's builtin
-    hash tables map strings to ints, not ints to ints, and a Flex table would need Flex for it."""
+    """The id of every code point, by comparison with the character list: LiteRT's builtin hash
+    tables map strings to ints, not ints to ints. The comparison is `[characters, vocabulary]`:
+    cheap for VDCNN's 69 characters, heavy for a learned vocabulary of thousands."""
     keys = tf.constant([ord(c) for c in tokenizer.get_vocabulary()[2:]], tf.int32)
     equal = tf.equal(points[:, tf.newaxis], keys[tf.newaxis, :])
     found = tf.reduce_any(equal, axis=1)
@@ -361,14 +363,15 @@ def tokenization_spec(tokenizer: keras.layers.Layer) -> str:
     length = (
         f"exactly {tokenizer.max_length} (pad every text to it)"
         if tokenizer.pad_to_max_length
-        else f"any length from 1 to {tokenizer.max_length}: pad a batch to its longest text; a batch of one text needs no padding"
+        else f"from 1 to {tokenizer.max_length}: pad a batch to its longest text (the model masks padding, so "
+        "it does not change the probabilities); a batch of one text needs no padding"
     )
     common_tail = [
         "",
         "## Ids, truncation and padding",
         f"- Keep the first {tokenizer.max_length} ids of a text (`max_length`); drop the rest.",
         "- Padding is id 0, appended at the end. An empty text is one id 0.",
-        f"- Input: int32 `[batch, length]`, length {length}. Resize the input tensor to the batch's shape "
+        f"- Input: int32 `[batch, length]`, the length {length}. Resize the input tensor to the batch's shape "
         "before allocating tensors.",
         "- Outputs: `probabilities` float32 `[batch, classes]` (classes in the order of `labels.txt`) and "
         "`label_id` int32 `[batch]` (the line of `labels.txt`, from 0).",
@@ -396,7 +399,8 @@ def tokenization_spec(tokenizer: keras.layers.Layer) -> str:
             widths = ", ".join(str(n) for n in range(2, tokenizer.ngrams + 1))
             lines.append(
                 f"4. N-grams of {widths} words: after the words, append every run of n adjacent words joined by one "
-                "space (\"not\", \"good\" → \"not good\"), in order of position, all 2-grams before the 3-grams."
+                "space (\"not\", \"good\" → \"not good\"), in order of position"
+                + (", all 2-grams before the 3-grams, and so on." if tokenizer.ngrams > 2 else ".")
             )
         lines.append(
             f"{5 if tokenizer.ngrams > 1 else 4}. Map every token to its id: a token missing from `vocabulary.txt` is 1."
@@ -483,6 +487,9 @@ def export_litert(
         tokenize = convertible_tokenizer(tokenizer)
     except ValueError as error:
         tokenize, written["skipped"] = None, f"{TEXT_MODEL_FILE}: {error}"
+        stale = os.path.join(export_dir, TEXT_MODEL_FILE)
+        if os.path.exists(stale):  # an earlier export's: it would not match the new model_ids.tflite
+            os.remove(stale)
     if tokenize is not None:
         write(TEXT_MODEL_FILE, convert_text_model(model, quantize=quantize))
     tokenizer.save_vocabulary(os.path.join(export_dir, VOCABULARY_FILE))
