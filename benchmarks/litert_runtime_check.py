@@ -7,7 +7,13 @@ Creates (or reuses) the venv (`python3 -m venv VENV; pip install ai-edge-litert 
 model's LiteRT files, tokenizes the texts here with the package's tokenizer, runs
 `model_ids.tflite` there with `ai_edge_litert.interpreter` (one text at a time, batch 1, and the
 whole set as one padded batch), and compares the probabilities with the SavedModel's. It also tries
-`model.tflite` there and prints what the interpreter answers (it needs the Flex delegate).
+`model.tflite` there and prints what the interpreter answers (it needs the Flex delegate, which
+ai-edge-litert 2.3 does not ship).
+
+With `--flex-venv VENV`, `model.tflite` also runs on the raw texts in TensorFlow 2.18.1's
+`tf.lite.Interpreter`, the last release whose pip package links the Flex delegate (TensorFlow 2.20
+and 2.21 dropped it: google-ai-edge/LiteRT#6458); the venv (`pip install tensorflow-cpu==2.18.1`,
+about 250 MB) is created when missing.
 """
 
 from __future__ import annotations
@@ -52,15 +58,52 @@ print(json.dumps({"ai_edge_litert": version("ai-edge-litert"), "numpy": np.__ver
 """
 
 
-def ensure_venv(venv: str) -> str:
-    """The venv's python, the venv created with ai-edge-litert and numpy when missing."""
+FLEX_RUNNER = r"""
+import json, sys, time
+import numpy as np
+import tensorflow as tf
+
+texts = json.load(open(sys.argv[2], encoding="utf-8"))
+runner = tf.lite.Interpreter(model_path=sys.argv[1]).get_signature_runner("serving_default")
+for text in texts[:20]:  # warm-up
+    runner(text=np.array([text], dtype=object))
+times, alone = [], []
+for text in texts:
+    start = time.perf_counter()
+    alone.append(runner(text=np.array([text], dtype=object))["probabilities"][0])
+    times.append(time.perf_counter() - start)
+batched = runner(text=np.array(texts, dtype=object))["probabilities"]
+np.savez(sys.argv[3], alone=np.stack(alone), batched=batched)
+print(json.dumps({"tensorflow": tf.__version__, "median_ms": 1000 * float(np.median(times))}))
+"""
+
+
+def ensure_venv(venv: str, packages: tuple[str, ...] = ("ai-edge-litert", "numpy"), probe: str = "import ai_edge_litert.interpreter, numpy") -> str:
+    """The venv's python, the venv created with `packages` when `probe` fails in it."""
     python = os.path.join(venv, "bin", "python")
     if not os.path.isfile(python):
         subprocess.run([sys.executable, "-m", "venv", venv], check=True)
-    probe = subprocess.run([python, "-c", "import ai_edge_litert.interpreter, numpy"], capture_output=True)
-    if probe.returncode != 0:
-        subprocess.run([python, "-m", "pip", "install", "-q", "ai-edge-litert", "numpy"], check=True)
+    if subprocess.run([python, "-c", probe], capture_output=True).returncode != 0:
+        subprocess.run([python, "-m", "pip", "install", "-q", *packages], check=True)
     return python
+
+
+def ensure_flex_venv(venv: str) -> str:
+    """The python of a venv with TensorFlow 2.18.1, whose `tf.lite.Interpreter` has the Flex delegate."""
+    return ensure_venv(venv, ("tensorflow-cpu==2.18.1",), "import tensorflow as tf; assert tf.__version__ == '2.18.1'")
+
+
+def run_text_model(python: str, flatbuffer_path: str, texts: list[str], workdir: str) -> dict:
+    """Runs `model.tflite` on raw texts in the Flex venv: each text alone (batch 1) and all as one
+    batch. Returns `alone` and `batched` probabilities and the `median_ms` of a batch-1 call."""
+    texts_path, out_path = os.path.join(workdir, "texts.json"), os.path.join(workdir, "text_out.npz")
+    with open(texts_path, "w", encoding="utf-8") as stream:
+        json.dump(list(texts), stream, ensure_ascii=False)
+    ran = subprocess.run([python, "-c", FLEX_RUNNER, flatbuffer_path, texts_path, out_path], capture_output=True, text=True, timeout=1200)
+    if ran.returncode != 0:
+        raise RuntimeError(f"model.tflite failed in the Flex venv:\n{ran.stderr[-3000:]}")
+    outputs = np.load(out_path)
+    return {"alone": outputs["alone"], "batched": outputs["batched"], **json.loads(ran.stdout.strip().splitlines()[-1])}
 
 
 def tiny_model():
@@ -81,7 +124,10 @@ def tiny_model():
 DEFAULT_DATA_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "mr")
 
 
-def check(model_path: str | None, data: str, venv: str, limit: int | None, workdir: str) -> dict:
+EDGE_TEXTS = ["", " ", "...", "Crème brûlée!", "a\u00a0b", "😀", "great " * 3000]
+
+
+def check(model_path: str | None, data: str, venv: str, limit: int | None, workdir: str, flex_venv: str | None = None) -> dict:
     """Runs the check; returns its figures (also printed by `main`)."""
     import tensorflow as tf
 
@@ -121,6 +167,16 @@ def check(model_path: str | None, data: str, venv: str, limit: int | None, workd
         report[f"max |dp| {name}"] = float(np.abs(outputs[name] - expected).max())
         report[f"labels that differ {name}"] = int((outputs[name].argmax(1) != expected.argmax(1)).sum())
     report.update(texts=len(texts), data=data, venv_seconds=round(venv_seconds, 1))
+    if flex_venv is not None:
+        # The raw-string model, on the texts and edge cases (empty, unknown words only, very long).
+        all_texts = texts + EDGE_TEXTS
+        reference = signature(text=tf.constant(all_texts))["probabilities"].numpy()
+        text_run = run_text_model(ensure_flex_venv(flex_venv), os.path.join(litert_dir, "model.tflite"), all_texts, workdir)
+        report["model.tflite in tensorflow"] = text_run["tensorflow"]
+        for name in ("alone", "batched"):
+            report[f"model.tflite max |dp| {name}"] = float(np.abs(text_run[name] - reference).max())
+            report[f"model.tflite labels that differ {name}"] = int((text_run[name].argmax(1) != reference.argmax(1)).sum())
+        report["model.tflite ms per text"] = text_run["median_ms"]
     report["total_seconds"] = round(time.perf_counter() - started, 1)
     return report
 
@@ -131,9 +187,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--data", default=os.path.join(DEFAULT_DATA_DIR, "test.csv"), help="a labelled data file")
     parser.add_argument("--venv", default="/tmp/litert-venv", help="the venv to create or reuse")
     parser.add_argument("--limit", type=int, default=None, help="at most this many texts")
+    parser.add_argument("--flex-venv", help="also run model.tflite in TensorFlow 2.18.1's interpreter in this venv")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="litert-check-") as workdir:
-        report = check(args.model, args.data, args.venv, args.limit, workdir)
+        report = check(args.model, args.data, args.venv, args.limit, workdir, args.flex_venv)
     for key, value in report.items():
         print(f"{key}: {value}")
     return report
