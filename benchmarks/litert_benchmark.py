@@ -12,9 +12,11 @@ measures on every test text:
 - `model_ids.tflite` in `tf.lite.Interpreter` (its default CPU kernels, XNNPACK): accuracy, max |Δp|
   against the SavedModel, and latency of one text per call; the ids are tokenized beforehand, so
   the latency leaves out the tokenizer;
-- `model.tflite`: its size, and accuracy and max |Δp| of the function it was converted from, run in
-  TensorFlow. It needs the Flex delegate, which neither TensorFlow 2.21's interpreter nor
-  ai-edge-litert ship, so it is not run as a flatbuffer here.
+- `model.tflite` (raw strings): it needs the Flex delegate, which neither TensorFlow 2.21's
+  interpreter nor ai-edge-litert 2.3 ship. With `--flex-venv VENV` it runs in TensorFlow 2.18.1's
+  `tf.lite.Interpreter` in that venv (created when missing, see `litert_runtime_check`): accuracy,
+  max |Δp| and latency like the others, the tokenizer included. Without, only its size, and the
+  accuracy of the function it was converted from, run in TensorFlow.
 
 Prints the markdown section (and writes it to `--output`).
 """
@@ -48,12 +50,14 @@ def median_ms(call, items, warmup: int = 20) -> float:
     return 1000 * statistics.median(times)
 
 
-def measure(name: str, version: str, test_file: str, latency_texts: int) -> list[dict]:
+def measure(name: str, version: str, test_file: str, latency_texts: int | None, flex_python: str | None) -> list[dict]:
     import tensorflow as tf
 
     from keras_restext.data import read_dataset
     from keras_restext.export import SIGNATURE, export_litert, load_keras_model, read_labels
     from keras_restext.export.litert import serving_parts, text_function
+
+    from benchmarks.litert_runtime_check import run_text_model
 
     texts, gold = read_dataset(test_file).texts_and_labels()
     labels = read_labels(os.path.join(version, "labels.txt"))
@@ -68,7 +72,7 @@ def measure(name: str, version: str, test_file: str, latency_texts: int) -> list
     rows = [{
         "set": name, "model": "SavedModel (raw strings)", "bytes": folder_size(version, artifacts),
         "accuracy": float((reference.argmax(1) == gold).mean()), "max_dp": 0.0,
-        "ms": median_ms(lambda t: saved_batch([t]), texts[:latency_texts]),
+        "ms": median_ms(lambda t: saved_batch([t]), texts[:latency_texts] if latency_texts else texts),
     }]  # fmt: skip
 
     model = load_keras_model(os.path.join(version, "model.keras"))
@@ -88,10 +92,19 @@ def measure(name: str, version: str, test_file: str, latency_texts: int) -> list
                 "set": name, "model": f"model_ids.tflite{suffix}", "bytes": os.path.getsize(os.path.join(out, "model_ids.tflite")),
                 "accuracy": float((probabilities.argmax(1) == gold).mean()),
                 "max_dp": float(np.abs(probabilities - reference).max()),
-                "ms": median_ms(lambda row: runner(token_ids=row), ids[:latency_texts]),
+                "ms": median_ms(lambda row: runner(token_ids=row), ids[:latency_texts] if latency_texts else ids),
             })  # fmt: skip
-            text_row = {"set": name, "model": f"model.tflite{suffix}", "bytes": os.path.getsize(os.path.join(out, "model.tflite"))}
-            if quantize is None:  # the float32 flatbuffer's function, in TensorFlow
+            text_path = os.path.join(out, "model.tflite")
+            text_row = {"set": name, "model": f"model.tflite{suffix}", "bytes": os.path.getsize(text_path)}
+            if flex_python is not None:
+                ran = run_text_model(flex_python, text_path, texts[:latency_texts] if latency_texts else texts, folder)
+                all_texts = run_text_model(flex_python, text_path, texts, folder) if latency_texts else ran
+                text_row.update(
+                    accuracy=float((all_texts["alone"].argmax(1) == gold).mean()),
+                    max_dp=float(np.abs(all_texts["alone"] - reference).max()),
+                    ms=ran["median_ms"],
+                )
+            elif quantize is None:  # the float32 flatbuffer's function, in TensorFlow
                 text_row.update(
                     accuracy=float((converted.argmax(1) == gold).mean()), max_dp=float(np.abs(converted - reference).max())
                 )
@@ -99,16 +112,22 @@ def measure(name: str, version: str, test_file: str, latency_texts: int) -> list
     return rows
 
 
-def markdown(rows: list[dict], latency_texts: int) -> str:
+def markdown(rows: list[dict], latency_texts: int | None, flex: str | None) -> str:
+    timed = f"the first {latency_texts} test texts" if latency_texts else "every test text"
+    if flex:
+        text_model = (f"`model.tflite` needs the Flex delegate, which TensorFlow 2.21's `tf.lite.Interpreter` and "
+                      f"ai-edge-litert 2.3 do not ship: its rows come from TensorFlow {flex}'s interpreter, which has it.")
+    else:
+        text_model = ("`model.tflite` needs the Flex delegate, which TensorFlow 2.21's `tf.lite.Interpreter` and "
+                      "ai-edge-litert 2.3 do not ship: its accuracy is that of the function it was converted from, run "
+                      "in TensorFlow (float32 only), and it has no latency here.")
     lines = [
         "### LiteRT exports against the SavedModel",
         "",
-        f"`python -m benchmarks.litert_benchmark ...`: restext_base trained once per set; every test text; latency "
-        f"the median of one text per call over the first {latency_texts} test texts (after 20 warm-up calls), on this "
-        "machine's CPU. `model_ids.tflite` latency leaves the tokenizer out (the app tokenizes). `model.tflite` needs "
-        "the Flex delegate, which TensorFlow 2.21's `tf.lite.Interpreter` and ai-edge-litert 2.3 do not ship: its "
-        "accuracy is that of the function it was converted from, run in TensorFlow (float32 only), and it has no "
-        "latency here.",
+        f"`python -m benchmarks.litert_benchmark ...`: restext_base trained once per set; accuracy on every test text; "
+        f"latency the median of one text per call over {timed} (after 20 warm-up calls), on this machine's CPU. "
+        "`model_ids.tflite` latency leaves the tokenizer out (the app tokenizes); the SavedModel's and "
+        f"`model.tflite`'s include it. {text_model}",
         "",
         "| set | model | size (MB) | size vs float32 | test accuracy | max \\|Δp\\| vs SavedModel | batch-1 latency (ms) |",
         "|---|---|---|---|---|---|---|",
@@ -129,15 +148,21 @@ def markdown(rows: list[dict], latency_texts: int) -> str:
 def main(argv: list[str] | None = None) -> str:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("runs", nargs="+", metavar="NAME=VERSION:TEST", help="a set name, export version and test file")
-    parser.add_argument("--latency-texts", type=int, default=300, help="how many texts the latency is timed on")
+    parser.add_argument("--latency-texts", type=int, default=None, help="time the latency on the first N texts (default: all)")
+    parser.add_argument("--flex-venv", help="run model.tflite in TensorFlow 2.18.1's interpreter in this venv")
     parser.add_argument("--output", help="also write the markdown section to this file")
     args = parser.parse_args(argv)
+    flex_python = None
+    if args.flex_venv:
+        from benchmarks.litert_runtime_check import ensure_flex_venv
+
+        flex_python = ensure_flex_venv(args.flex_venv)
     rows = []
     for run in args.runs:
         name, rest = run.split("=", 1)
         version, test_file = rest.split(":", 1)
-        rows += measure(name, version, test_file, args.latency_texts)
-    section = markdown(rows, args.latency_texts)
+        rows += measure(name, version, test_file, args.latency_texts, flex_python)
+    section = markdown(rows, args.latency_texts, "2.18.1" if flex_python else None)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as stream:
             stream.write(section)

@@ -296,7 +296,8 @@ def convert_text_model(model: keras.Model, *, quantize: str | None = None) -> by
     Returns:
         The flatbuffer: input `text` (tf.string `[batch]`, batch >= 1), outputs `probabilities`
         and `label_id` (per task for a multi-task model). It needs the Flex delegate
-        (`tf.lite.Interpreter` has it; on Android and iOS the select-TF-ops runtime).
+        (on Android and iOS the select-TF-ops runtime; in Python TensorFlow 2.18's `tf.lite.Interpreter`,
+        not 2.20's or later, nor ai-edge-litert 2.3's).
 
     Raises:
         ValueError: for a WordPiece or "bytes" tokenizer (see `convertible_tokenizer`).

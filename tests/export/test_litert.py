@@ -4,7 +4,8 @@ the package tokenizer's ids on real texts.
 
 `model.tflite` needs the Flex delegate, which neither TensorFlow 2.21's `tf.lite.Interpreter` nor
 `ai-edge-litert` 2.3 ship; its checks here are its op list and the very function it was converted
-from, run in TensorFlow (its numeric part is the graph of `model_ids.tflite`, which does run).
+from, run in TensorFlow. `benchmarks/litert_runtime_check.py --flex-venv` runs the flatbuffer itself
+in TensorFlow 2.18.1's interpreter, which has the delegate.
 """
 
 import csv
