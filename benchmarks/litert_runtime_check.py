@@ -78,7 +78,11 @@ print(json.dumps({"tensorflow": tf.__version__, "median_ms": 1000 * float(np.med
 """
 
 
-def ensure_venv(venv: str, packages: tuple[str, ...] = ("ai-edge-litert", "numpy"), probe: str = "import ai_edge_litert.interpreter, numpy") -> str:
+def ensure_venv(
+    venv: str,
+    packages: tuple[str, ...] = ("ai-edge-litert", "numpy"),
+    probe: str = "import ai_edge_litert.interpreter, numpy",
+) -> str:
     """The venv's python, the venv created with `packages` when `probe` fails in it."""
     python = os.path.join(venv, "bin", "python")
     if not os.path.isfile(python):
@@ -99,7 +103,8 @@ def run_text_model(python: str, flatbuffer_path: str, texts: list[str], workdir:
     texts_path, out_path = os.path.join(workdir, "texts.json"), os.path.join(workdir, "text_out.npz")
     with open(texts_path, "w", encoding="utf-8") as stream:
         json.dump(list(texts), stream, ensure_ascii=False)
-    ran = subprocess.run([python, "-c", FLEX_RUNNER, flatbuffer_path, texts_path, out_path], capture_output=True, text=True, timeout=1200)
+    command = [python, "-c", FLEX_RUNNER, flatbuffer_path, texts_path, out_path]
+    ran = subprocess.run(command, capture_output=True, text=True, timeout=1200)
     if ran.returncode != 0:
         raise RuntimeError(f"model.tflite failed in the Flex venv:\n{ran.stderr[-3000:]}")
     outputs = np.load(out_path)
@@ -127,7 +132,9 @@ DEFAULT_DATA_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "shared",
 EDGE_TEXTS = ["", " ", "...", "Crème brûlée!", "a\u00a0b", "😀", "great " * 3000]
 
 
-def check(model_path: str | None, data: str, venv: str, limit: int | None, workdir: str, flex_venv: str | None = None) -> dict:
+def check(
+    model_path: str | None, data: str, venv: str, limit: int | None, workdir: str, flex_venv: str | None = None
+) -> dict:
     """Runs the check; returns its figures (also printed by `main`)."""
     import tensorflow as tf
 
@@ -171,11 +178,13 @@ def check(model_path: str | None, data: str, venv: str, limit: int | None, workd
         # The raw-string model, on the texts and edge cases (empty, unknown words only, very long).
         all_texts = texts + EDGE_TEXTS
         reference = signature(text=tf.constant(all_texts))["probabilities"].numpy()
-        text_run = run_text_model(ensure_flex_venv(flex_venv), os.path.join(litert_dir, "model.tflite"), all_texts, workdir)
+        flex_python = ensure_flex_venv(flex_venv)
+        text_run = run_text_model(flex_python, os.path.join(litert_dir, "model.tflite"), all_texts, workdir)
         report["model.tflite in tensorflow"] = text_run["tensorflow"]
         for name in ("alone", "batched"):
             report[f"model.tflite max |dp| {name}"] = float(np.abs(text_run[name] - reference).max())
-            report[f"model.tflite labels that differ {name}"] = int((text_run[name].argmax(1) != reference.argmax(1)).sum())
+            differ = int((text_run[name].argmax(1) != reference.argmax(1)).sum())
+            report[f"model.tflite labels that differ {name}"] = differ
         report["model.tflite ms per text"] = text_run["median_ms"]
     report["total_seconds"] = round(time.perf_counter() - started, 1)
     return report

@@ -348,7 +348,8 @@ def operator_names(flatbuffer: bytes) -> list[str]:
         # Codes above 127 live in builtinCode; older ones in deprecatedBuiltinCode too.
         code = max(operator.builtinCode, operator.deprecatedBuiltinCode)
         if code == schema.BuiltinOperator.CUSTOM:
-            names.append(operator.customCode.decode("utf-8") if isinstance(operator.customCode, bytes) else operator.customCode)
+            custom = operator.customCode
+            names.append(custom.decode("utf-8") if isinstance(custom, bytes) else custom)
         else:
             names.append(builtins[code])
     return sorted(set(names))
@@ -391,7 +392,8 @@ def tokenization_spec(tokenizer: keras.layers.Layer) -> str:
             "minus 1 (line 1 is the empty padding token, id 0; line 2 `[UNK]`, id 1).",
             "",
             "## Steps",
-            f"1. Lower-case: {'Unicode lower-casing of every character (full case mapping)' if tokenizer.lowercase else 'none'}.",
+            "1. Lower-case: "
+            + ("Unicode lower-casing of every character (full case mapping)." if tokenizer.lowercase else "none."),
             f"2. Punctuation: {punctuation}.",
             "3. Split on runs of ASCII whitespace (space, \\t, \\n, \\v, \\f, \\r) and drop empty words; other "
             "spaces (such as U+00A0) stay inside words.",
@@ -404,7 +406,8 @@ def tokenization_spec(tokenizer: keras.layers.Layer) -> str:
                 + (", all 2-grams before the 3-grams, and so on." if tokenizer.ngrams > 2 else ".")
             )
         lines.append(
-            f"{5 if tokenizer.ngrams > 1 else 4}. Map every token to its id: a token missing from `vocabulary.txt` is 1."
+            f"{5 if tokenizer.ngrams > 1 else 4}. Map every token to its id: a token missing from `vocabulary.txt` "
+            "is 1."
         )
         return "\n".join(lines + common_tail) + "\n"
     if isinstance(tokenizer, CharTokenizer):
@@ -431,16 +434,23 @@ def tokenization_spec(tokenizer: keras.layers.Layer) -> str:
             "",
             "## Steps",
             "1. Replace every invalid UTF-8 sequence with U+FFFD.",
-            f"2. {'Case-fold, normalise to NFD and remove combining marks (Unicode category Mn), as BERT uncased.' if tokenizer.lowercase else 'No normalisation.'}",
+            "2. "
+            + (
+                "Case-fold, normalise to NFD and remove combining marks (Unicode category Mn), as BERT uncased."
+                if tokenizer.lowercase
+                else "No normalisation."
+            ),
             "3. Split on whitespace and around every punctuation character, as BERT's basic tokenizer does.",
             "4. Split each word greedily into the longest pieces in `vocabulary.txt`, continuation pieces with the "
             "prefix `##`; a word that cannot be split is one `[UNK]` (id 1).",
             "",
-            "Any BERT WordPiece implementation (e.g. the LiteRT Support Library's `BertTokenizer`) does this "
+            "Any BERT WordPiece implementation (e.g. the TensorFlow Lite Support library's `BertTokenizer`) does this "
             "with this vocabulary.",
         ]
         return "\n".join(lines + common_tail) + "\n"
-    raise ValueError(f"No tokenization spec for {type(tokenizer).__name__}: expected a word, char or wordpiece tokenizer")
+    raise ValueError(
+        f"No tokenization spec for {type(tokenizer).__name__}: expected a word, char or wordpiece tokenizer"
+    )
 
 
 def _write_lines(path: str, lines: Sequence[str]) -> None:

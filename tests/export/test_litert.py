@@ -31,7 +31,8 @@ from tests.export.test_session_loader import EXPORTS, TEXTS, eager_predict
 DATA = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data")
 EDGE_TEXTS = [
     "", " ", "...", "!!!great!!!", "Crème brûlée, s'il vous plaît.", "a\u00a0b\u3000c  d\te\nf",
-    "İstanbul ΣΑΣ Straße", "日本語のテキスト。", "emoji 😀 ok 👍🏽", "don't -- stop", "UPPER lower MiXeD",
+    "İstanbul ΣΑΣ Straße", "日本語のテキスト。", "emoji 😀 ok 👍🏽", "don't -- stop",
+    "UPPER lower MiXeD",
 ]  # fmt: skip
 # The Flex ops the raw-string models may use: strings only (all numeric work is builtin).
 STRING_FLEX_OPS = {
@@ -112,7 +113,8 @@ def test_ids_model_uses_builtins_only_and_matches_the_savedmodel(tmp_path, kind)
     batched = run_ids_model(flatbuffer, tokenizer(tf.constant(texts)).numpy())
     alone = [run_ids_model(flatbuffer, tokenizer(tf.constant([text])).numpy()) for text in texts]
     probability_names = [name for name in saved if name.endswith("probabilities")]
-    assert probability_names and {f"{name[: -len('probabilities')]}label_id" for name in probability_names} <= set(batched)
+    label_names = {name[: -len("probabilities")] + "label_id" for name in probability_names}
+    assert probability_names and label_names <= set(batched)
     for name in probability_names:
         label_name = name[: -len("probabilities")] + "label_id"
         for outputs in [batched, {key: np.concatenate([o[key] for o in alone]) for key in batched}]:
@@ -179,5 +181,6 @@ def test_quantized_ids_models_are_smaller_and_agree(kind):
 
 
 def test_bad_quantize_is_refused():
-    with pytest.raises(ValueError, match=r"`quantize` must be one of \(None, 'float16', 'dynamic-int8'\). Received: quantize='int4'"):
+    expected = r"`quantize` must be one of \(None, 'float16', 'dynamic-int8'\). Received: quantize='int4'"
+    with pytest.raises(ValueError, match=expected):
         convert_ids_model(serving_model("restext_small"), quantize="int4")
