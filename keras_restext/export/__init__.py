@@ -1,7 +1,16 @@
-"""Exporting trained classifiers: raw-string SavedModels for any TensorFlow runtime, and loading them back."""
+"""Exporting trained classifiers: raw-string SavedModels for any TensorFlow runtime, LiteRT models for
+devices, and loading them back."""
 
 from keras_restext.export.artifacts import ExportError, list_versions, model_card, next_version, read_labels
 from keras_restext.export.exporter import reexport, write_export, write_record
+from keras_restext.export.litert import (
+    IDS_MODEL_FILE,
+    TEXT_MODEL_FILE,
+    convert_ids_model,
+    convert_text_model,
+    export_litert,
+    export_litert_from_path,
+)
 from keras_restext.export.loading import (
     TASKS_FILE,
     Predictor,
@@ -25,13 +34,19 @@ from keras_restext.export.serving import (
 
 __all__ = [
     "ExportError",
+    "IDS_MODEL_FILE",
     "INPUT_NAME",
     "LabelOutputs",
     "OUTPUT_NAMES",
     "Predictor",
     "SIGNATURE",
     "TASKS_FILE",
+    "TEXT_MODEL_FILE",
     "build_serving_model",
+    "convert_ids_model",
+    "convert_text_model",
+    "export_litert",
+    "export_litert_from_path",
     "export_saved_model",
     "inference_copy",
     "list_versions",
