@@ -59,7 +59,9 @@ def serving_parts(model: keras.Model) -> tuple[keras.layers.Layer, keras.Model, 
         ValueError: for a model that is not a restext serving model.
 
     Example:
-    >>> tokenizer, classifier, heads = serving_parts(serving_model)
+    ```python
+    tokenizer, classifier, heads = serving_parts(serving_model)
+    ```
     """
     from keras_restext.data.tokenizers import Tokenizer  # the base class of every restext tokenizer
 
@@ -125,7 +127,9 @@ def word_token_ids(tokenizer: WordTokenizer, text: tf.Tensor) -> tf.Tensor:
         int32 ids `[batch, length]`, equal to `tokenizer(text)`.
 
     Example:
-    >>> word_token_ids(tokenizer, tf.constant(["a great film"]))
+    ```python
+    word_token_ids(tokenizer, tf.constant(["a great film"]))
+    ```
     """
     batch = tf.shape(text)[0]
     strings = tokenizer.standardize(text)
@@ -167,7 +171,9 @@ def char_token_ids(tokenizer: CharTokenizer, text: tf.Tensor) -> tf.Tensor:
         int32 ids `[batch, length]`, equal to `tokenizer(text)`.
 
     Example:
-    >>> char_token_ids(CharTokenizer(alphabet="vdcnn"), tf.constant(["Hi!"]))
+    ```python
+    char_token_ids(CharTokenizer(alphabet="vdcnn"), tf.constant(["Hi!"]))
+    ```
     """
     batch = tf.shape(text)[0]
     decoded = tf.raw_ops.UnicodeDecode(
@@ -202,7 +208,9 @@ def convertible_tokenizer(tokenizer: keras.layers.Layer) -> Callable[[tf.Tensor]
             are neither builtins nor Flex ops; "bytes" mode: not rebuilt here).
 
     Example:
-    >>> ids = convertible_tokenizer(tokenizer)(tf.constant(["a great film"]))
+    ```python
+    ids = convertible_tokenizer(tokenizer)(tf.constant(["a great film"]))
+    ```
     """
     if isinstance(tokenizer, WordTokenizer):
         return lambda text: word_token_ids(tokenizer, text)
@@ -273,7 +281,9 @@ def convert_ids_model(model: keras.Model, *, quantize: str | None = None) -> byt
         a multi-task model.
 
     Example:
-    >>> open("model_ids.tflite", "wb").write(convert_ids_model(serving_model))
+    ```python
+    open("model_ids.tflite", "wb").write(convert_ids_model(serving_model))
+    ```
     """
     _check_quantize(quantize)
     _, classifier, heads = serving_parts(model)
@@ -303,7 +313,9 @@ def convert_text_model(model: keras.Model, *, quantize: str | None = None) -> by
         ValueError: for a WordPiece or "bytes" tokenizer (see `convertible_tokenizer`).
 
     Example:
-    >>> open("model.tflite", "wb").write(convert_text_model(serving_model))
+    ```python
+    open("model.tflite", "wb").write(convert_text_model(serving_model))
+    ```
     """
     _check_quantize(quantize)
     # Only the word tokenizer's table is looked up; the char one's would bring Flex table ops.
@@ -319,7 +331,9 @@ def text_function(model: keras.Model) -> tf.types.experimental.PolymorphicFuncti
         ValueError: for a WordPiece or "bytes" tokenizer (see `convertible_tokenizer`).
 
     Example:
-    >>> text_function(serving_model)(tf.constant(["a great film"]))["probabilities"]
+    ```python
+    text_function(serving_model)(tf.constant(["a great film"]))["probabilities"]
+    ```
     """
     tokenizer, classifier, heads = serving_parts(model)
     tokenize = convertible_tokenizer(tokenizer)
@@ -336,8 +350,10 @@ def operator_names(flatbuffer: bytes) -> list[str]:
     (Flex ops are custom ops named `"Flex<TensorFlow op>"`, e.g. `"FlexStringLower"`).
 
     Example:
-    >>> [name for name in operator_names(open("model.tflite", "rb").read()) if name.startswith("Flex")]
-    ['FlexStringLower', ...]
+    ```python
+    [name for name in operator_names(open("model.tflite", "rb").read()) if name.startswith("Flex")]
+    # ['FlexStringLower', ...]
+    ```
     """
     from tensorflow.lite.python import schema_py_generated as schema
 
@@ -360,7 +376,9 @@ def tokenization_spec(tokenizer: keras.layers.Layer) -> str:
     """The Markdown spec of what an app must do to turn a text into `model_ids.tflite`'s input.
 
     Example:
-    >>> print(tokenization_spec(tokenizer))
+    ```python
+    print(tokenization_spec(tokenizer))
+    ```
     """
     length = (
         f"exactly {tokenizer.max_length} (pad every text to it)"
@@ -478,8 +496,10 @@ def export_litert(
         File name → path of what was written; the key "skipped" holds why `model.tflite` was not.
 
     Example:
-    >>> export_litert(serving_model, "litert/sst2", quantize="dynamic-int8")["model_ids.tflite"]
-    'litert/sst2/model_ids.tflite'
+    ```python
+    export_litert(serving_model, "litert/sst2", quantize="dynamic-int8")["model_ids.tflite"]
+    # 'litert/sst2/model_ids.tflite'
+    ```
     """
     _check_quantize(quantize)
     tokenizer, _, _ = serving_parts(model)
@@ -537,8 +557,10 @@ def export_litert_from_path(model_path: str, export_dir: str, *, quantize: str |
         DataError: when `model_path` names no model, or a SavedModel without `model.keras` beside it.
 
     Example:
-    >>> export_litert_from_path("savedmodels/sst2", "litert/sst2")["model.tflite"]
-    'litert/sst2/model.tflite'
+    ```python
+    export_litert_from_path("savedmodels/sst2", "litert/sst2")["model.tflite"]
+    # 'litert/sst2/model.tflite'
+    ```
     """
     from keras_restext.data import DataError
     from keras_restext.export.artifacts import KERAS_FILE
