@@ -75,7 +75,9 @@ class BagOfTokensLogits(keras.layers.Layer):
         # Padding gets an idf of 0, so ids past the padding never need slicing away.
         idf = ops.take(self.idf, ids, axis=0) * ops.cast(ops.not_equal(ids, 0), self.idf.dtype)
         total = ops.einsum("bt,btu->bu", idf, ops.take(self.token_weights, ids, axis=0))
-        norm = ops.sqrt(ops.maximum(ops.sum(idf * idf, axis=1, keepdims=True), 1e-12))
+        # The floor only matters for a text without known tokens (its sum is 0, else >= 1 as every
+        # training idf is >= 1); 1e-12 would round to 0 in float16 (a float16 LiteRT export: NaN).
+        norm = ops.sqrt(ops.maximum(ops.sum(idf * idf, axis=1, keepdims=True), 1e-6))
         return total * ops.cast(self.scale, total.dtype) / norm
 
     def compute_output_shape(self, input_shape):
