@@ -185,3 +185,12 @@ def test_bad_quantize_is_refused():
     expected = r"`quantize` must be one of \(None, 'float16', 'dynamic-int8'\). Received: quantize='int4'"
     with pytest.raises(ValueError, match=expected):
         convert_ids_model(serving_model("restext_small"), quantize="int4")
+
+
+def test_a_float16_wide_model_answers_a_text_without_known_tokens():
+    # The wide branch's norm has a floor; one that float16 cannot hold turned these into NaN.
+    model = serving_model("restext_base")
+    ids = model.layers[1](tf.constant(["", "zzzunseenzzz", "a great film"])).numpy()
+    probabilities = run_ids_model(ids_model("restext_base", "float16"), ids)["probabilities"]
+    assert np.isfinite(probabilities).all()
+    np.testing.assert_allclose(probabilities, run_ids_model(ids_model("restext_base"), ids)["probabilities"], atol=2e-2)
