@@ -14,14 +14,16 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "predict",
         help="predict the labels of texts",
-        description="Prints the label and probability of each TEXT, or of each line of standard input when no "
-        "TEXT is given. --model is an export folder (latest version), a version folder or a .keras file.",
+        description="Prints the label and probability of each TEXT, or of each non-blank line of --file or of "
+        "standard input when no TEXT is given. --model is an export folder (latest version), a version folder, "
+        "a .keras file or a run folder.",
         epilog='example:\n  restext predict --model savedmodels/sst2 "a gorgeous, witty, seductive movie."\n'
         "  cat reviews.txt | restext predict --model savedmodels/sst2 --json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--model", required=True, metavar="PATH", help=MODEL_HELP)
     parser.add_argument("texts", nargs="*", metavar="TEXT", help="texts to classify (default: lines of standard input)")
+    parser.add_argument("--file", metavar="PATH", help="classify each non-blank line of this UTF-8 file")
     parser.add_argument("--top-k", type=positive_int, metavar="K", help="also print the K most probable labels")
     parser.add_argument("--json", action="store_true", help="print one JSON object per text (JSON Lines)")
     parser.add_argument(
@@ -36,13 +38,37 @@ def _batches(texts, size):
         yield batch
 
 
+def read_lines(stream, name: str):
+    """The non-blank lines of a binary stream, decoded as UTF-8; a line that is not UTF-8 is a
+    `DataError` naming the stream and the line, after the lines before it were yielded."""
+    from keras_restext.data import DataError
+
+    for number, raw in enumerate(stream, 1):
+        try:
+            line = raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            raise DataError("a line that is not valid UTF-8", path=name, line=number, expected="UTF-8 text") from None
+        if line.strip():
+            yield line
+
+
+def _texts(args: argparse.Namespace):
+    if args.texts and args.file:
+        raise ValueError("give texts as arguments or --file, not both")
+    if args.texts:
+        return args.texts
+    if args.file:
+        return read_lines(open(args.file, "rb"), args.file)
+    return read_lines(sys.stdin.buffer, "<stdin>")
+
+
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from keras_restext.export import load_predictor
 
     predictor = load_predictor(args.model)
-    texts = args.texts if args.texts else (line.rstrip("\r\n") for line in sys.stdin)
+    texts = _texts(args)
     if predictor.multi_task:
         return _predict_tasks(predictor, texts, args)
     k = min(args.top_k or 1, len(predictor.labels))

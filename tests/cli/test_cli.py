@@ -1,3 +1,4 @@
+import io
 import json
 import os
 import subprocess
@@ -80,12 +81,25 @@ def test_predict(trained, capsys, monkeypatch):
     assert (label, second, text) == ("positive", "negative", "great superb witty film")
     assert 0.5 < float(probability) <= 1.0
 
-    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("boring tedious clumsy\n\ngreat superb\n"))
+    stdin = io.TextIOWrapper(io.BytesIO(b"boring tedious clumsy\n\n  \ngreat superb\n"), encoding="utf-8")
+    monkeypatch.setattr("sys.stdin", stdin)
     assert main(["predict", "--model", str(folder / "savedmodels" / "tiny" / "1" / "model.keras"), "--json"]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [r["text"] for r in records] == ["boring tedious clumsy", "", "great superb"]
-    assert records[0]["label"] == "negative" and records[2]["label"] == "positive"
+    assert [r["text"] for r in records] == ["boring tedious clumsy", "great superb"]  # blank lines are not texts
+    assert records[0]["label"] == "negative" and records[1]["label"] == "positive"
     assert all(0.0 <= r["probability"] <= 1.0 for r in records)
+
+
+def test_predict_reads_a_file_and_names_a_line_that_is_not_utf8(trained, capsys, tmp_path):
+    folder, _ = trained
+    model = str(folder / "savedmodels" / "tiny")
+    texts = tmp_path / "texts.txt"
+    texts.write_bytes(b"great superb\n\nboring tedious\n")
+    assert main(["predict", "--model", model, "--file", str(texts)]) == 0
+    assert [line.split("\t")[-1] for line in capsys.readouterr().out.splitlines()] == ["great superb", "boring tedious"]
+    texts.write_bytes(b"great superb\nbad \xff byte\n")
+    assert main(["predict", "--model", model, "--file", str(texts)]) == 2
+    assert capsys.readouterr().err.strip() == f"restext: error: {texts}:2: a line that is not valid UTF-8; expected UTF-8 text"
 
 
 def test_evaluate(trained, capsys):
