@@ -15,8 +15,8 @@ def default_bucket_boundaries(max_length: int) -> list[int]:
     """Length boundaries 8, 12, 16, 24, 32, 48, ... below `max_length`, then `max_length + 1`.
 
     Steps of about 1.5× (a batch is padded to its longest row, so to at most 1.5× its shortest):
-    buckets of 2× wasted a third of an MR epoch's convolutions on padding. Steps of 1.2× (8% padding
-    instead of 18%) did not make MR training measurably faster (benchmarks/README.md).
+    buckets of 2× wasted much of an MR epoch's convolutions on padding, and finer steps did not
+    make MR training measurably faster (benchmarks/README.md has the figures).
     """
     boundaries, edge = [], 8
     while edge < max_length:

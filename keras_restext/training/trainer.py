@@ -98,8 +98,8 @@ class TrainConfig:
         validation_fraction: the share of the training data held out, stratified, for early stopping
             and the best epoch when `validation` is None. 0 (the default, like Keras'
             `validation_split`): train on all of it for every epoch (the learning rate decays to 0)
-            and keep the last epoch's weights. Holding out 10% instead lost 0.1-4.0 points of
-            validation accuracy on MR, TREC and SST-2 (benchmarks/README.md).
+            and keep the last epoch's weights: holding out a share lost accuracy on MR, TREC and
+            SST-2 (benchmarks/README.md).
         monitor: the validation metric for early stopping and the best epoch (with validation data).
         model_overrides: arguments of `build_resnet_classifier` that override the preset.
         tokenizer_overrides: arguments of `make_tokenizer` that override the preset; with another
@@ -114,9 +114,9 @@ class TrainConfig:
             last partial batch (one XLA program, as TPUs need); compiles the steps with XLA.
         jit_compile: compile the training steps with XLA (implied by `static_shapes`).
         steps_per_execution: training steps run by one call of the compiled step function (Keras
-            `compile(steps_per_execution=...)`). Fewer round trips through Python: with 16, three
-            `restext_base` epochs on MR took 24.9 s instead of 32.2 s (one pair of runs, 2-core
-            CPU). Batch-level callbacks then see every 16th batch. 1 under multi-worker training.
+            `compile(steps_per_execution=...)`). Fewer round trips through Python, so shorter epochs
+            on a CPU (benchmarks/README.md). Batch-level callbacks then see every 16th batch. 1
+            under multi-worker training.
         progressive: staged training: the first `S - 1` stages of the network are grown and trained
             first, `max(1, epochs // S)` epochs each, then the full network starts from their
             weights (`keras_restext.training.progressive` states the schedule).
