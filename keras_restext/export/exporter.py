@@ -71,7 +71,8 @@ def write_export(
     metrics = {split: dict(reports) for split, reports in (metrics or {}).items()}
 
     def write(folder: str, version: int) -> None:
-        write_model_and_record(
+        export_saved_model(serving_model, folder)
+        write_record(
             folder, serving_model,
             metrics=metrics, history=history, data=data, preset=preset, config=config, training=training,
         )
@@ -113,26 +114,6 @@ def write_export(
 
 
 RECORD_KEYS = ("history", "training", "data", "preset", "config")
-
-
-def write_model_and_record(
-    folder: str,
-    serving_model: keras.Model,
-    *,
-    metrics: Mapping[str, Mapping],
-    history: Mapping[str, list] | None,
-    data: Mapping[str, object] | None,
-    preset: str | None,
-    config: Mapping[str, object] | None,
-    training: Mapping[str, object] | None,
-) -> None:
-    """What every export version holds, single- or multi-task: the SavedModel and the record
-    (`write_record`)."""
-    export_saved_model(serving_model, folder)
-    write_record(
-        folder, serving_model, metrics=metrics, history=history, data=data, preset=preset, config=config,
-        training=training,
-    )  # fmt: skip
 
 
 def write_record(
