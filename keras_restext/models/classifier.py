@@ -40,6 +40,9 @@ MODEL_DEFAULTS: dict = {
     "block_dropout": 0.0,
     "drop_path": 0.0,  # the last block's rate; earlier blocks' rates grow linearly towards it
     "se_ratio": None,
+    # "zero": every block's main path starts scaled by 0 (ResBlock), so a deep trunk starts as the
+    # stem alone; "default": blocks as initialised by their kernels.
+    "residual_init": "default",
     "kernel_l2": 0.0,
     "pooling": "max_avg",
     "kmax_k": 8,
@@ -184,6 +187,7 @@ def build_resnet_classifier(
                 dropout=config["block_dropout"],
                 drop_path=rate,
                 se_ratio=config["se_ratio"],
+                residual_init=config["residual_init"],
                 kernel_regularizer=regularizer,
                 name=f"stage{stage}_block{block}",
             )(x)
