@@ -27,7 +27,8 @@ def execute(job: dict) -> dict:
     Args:
         job: `{"method": one of METHODS or "efficiency", "dataset": str, "seed": int,
             "max_train": int | None, "max_test": int | None, "max_chars": int | None,
-            "epochs": int | None, "quick": bool}`; the optional limits are for the smoke test.
+            "epochs": int | None, "quick": bool}`; the optional limits are for the smoke test. An
+            "ours" job may also name a "preset" and "model_overrides" (`benchmarks.depth`).
 
     Returns:
         The job's fields, the method's measurements, and `n_train`, `n_test`, `n_classes`,
@@ -55,7 +56,8 @@ def execute(job: dict) -> dict:
     if method == "ours":
         from benchmarks.ours import train_ours  # noqa: PLC0415
 
-        result = train_ours(train_x, train_y, test_x, test_y, seed, epochs=epochs)
+        result = train_ours(train_x, train_y, test_x, test_y, seed, epochs=epochs,
+                            preset=job.get("preset", "restext_base"), model_overrides=job.get("model_overrides"))
     elif method == "kim_cnn":
         from benchmarks.baselines import kim_cnn_baseline  # noqa: PLC0415
 

@@ -19,7 +19,7 @@ import keras
 import numpy as np
 
 import keras_restext
-from benchmarks.measure import accuracy, measure_inference, peak_rss_mb
+from benchmarks.measure import accuracy, branch_accuracies, measure_inference, peak_rss_mb
 
 PRESET = "restext_base"
 TRAINED_WITH = "keras_restext.training.train (public API), SavedModel via keras_restext.export.load_predictor"
@@ -48,6 +48,7 @@ def train_ours(
     *,
     preset: str = PRESET,
     epochs: int | None = None,
+    model_overrides: dict | None = None,
 ) -> dict:
     """Trains `preset` on one set with `keras_restext.training.train`, exports it and measures it.
 
@@ -57,13 +58,15 @@ def train_ours(
         seed: the random seed (weights, shuffling, validation split).
         preset: the preset to train; the issue's benchmark uses the default, `restext_base`.
         epochs: override the preset's epochs (the `--quick` smoke test only).
+        model_overrides: model arguments over the preset's (`benchmarks.depth`'s separable rows).
 
     Returns:
         A dict: `accuracy` (exported SavedModel on the test texts), `train_seconds` (from the call
         of `train` to the end of `fit`: reading, tokenizer, model, training), `train_call_seconds`
         (the whole call, evaluation and export included), `params`, `epochs_run`, `best_epoch`,
         `best_val_accuracy`, `infer_texts_per_s`, `p50_latency_ms`, `p90_latency_ms`,
-        `saved_model_mb`, `peak_rss_mb`, `trained_with`, `settings`.
+        `saved_model_mb`, `peak_rss_mb`, `trained_with`, `settings`, and with a wide branch
+        `deep_alone_accuracy` / `wide_alone_accuracy` (each branch's logits alone on the test texts).
     """
     from keras_restext.export import load_predictor  # noqa: PLC0415
     from keras_restext.training import train  # noqa: PLC0415
@@ -83,6 +86,7 @@ def train_ours(
             verbose=0,
             log=None,
             callbacks=[end],
+            model_overrides=dict(model_overrides or {}),
             **overrides,
         )
         call_seconds = time.perf_counter() - start
@@ -107,6 +111,14 @@ def train_ours(
             "trained_with": TRAINED_WITH,
             "settings": {"preset": preset, **result.config["training"], "max_length": result.config["tokenizer"].get("max_length")},
         }
+        from keras_restext.data import build_pipeline, read_dataset  # noqa: PLC0415
+
+        test_batches = build_pipeline(read_dataset((list(test_texts), list(test_labels))), result.tokenizer,
+                                      result.labels, batch_size=256)
+        branches = branch_accuracies(result.classifier, test_batches)
+        record.update({f"{name}_accuracy": value for name, value in branches.items()})
+        if model_overrides:
+            record["settings"]["model_overrides"] = dict(model_overrides)
         record.update(measure_inference(predict, test_texts))
     record["peak_rss_mb"] = peak_rss_mb()
     return record

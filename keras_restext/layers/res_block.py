@@ -13,6 +13,7 @@ from keras_restext.layers.masking import zero_masked_steps
 from keras_restext.layers.squeeze_excitation import SqueezeExcitation1D
 
 NORMS = (None, "batch", "layer")
+RESIDUAL_INITS = ("default", "zero")
 
 
 def _require(ok: bool, name: str, value, allowed: str) -> None:
@@ -32,6 +33,13 @@ class ResBlock(keras.layers.Layer):
     returns `shortcut + main`. With `downsample=True` the input is first max-pooled (size 3, stride 2,
     DPCNN's pyramid) and both paths start from the pooled sequence. The shortcut is the identity, or a
     1x1 convolution when the channel count changes.
+
+    With `residual_init="zero"` the main path is multiplied by a learnable scalar that starts at 0
+    (ReZero, Bachlechner et al. 2020; SkipInit, De & Smith 2020), so a fresh block without
+    downsampling or projection is the identity and a deep stack starts as a shallow one: the
+    gradient reaches the embedding undiminished by depth, and each block's branch grows only as far
+    as training asks. A scalar rather than a zero norm scale: in this pre-activation order the last
+    norm is followed by a ReLU, whose gradient at 0 is 0, so a zero scale there would never move.
 
     The block is mask-aware: padded steps are zeroed before every convolution, the mask is downsampled
     with the sequence and returned, so outputs on valid steps do not depend on how much padding the
@@ -53,6 +61,8 @@ class ResBlock(keras.layers.Layer):
         se_ratio: optional float in (0, 1], squeeze-and-excitation on the main path.
         kernel_regularizer: optional regularizer for every kernel.
         kernel_initializer: initializer for every kernel.
+        residual_init: "default" (the main path is added as it is) or "zero" (it is scaled by a
+            learnable scalar initialised at 0, so the block starts as its shortcut).
         **kwargs: standard `keras.layers.Layer` arguments (`name`, `dtype`, ...).
 
     Example:
@@ -61,6 +71,10 @@ class ResBlock(keras.layers.Layer):
     >>> x = ResBlock(128, downsample=True, norm="layer")(x)
     >>> x.shape
     (None, None, 128)
+    >>> block = ResBlock(64, residual_init="zero")
+    >>> values = keras.random.normal((2, 5, 64))
+    >>> bool(keras.ops.all(block(values) == values))  # the identity at initialisation
+    True
     """
 
     def __init__(
@@ -80,6 +94,7 @@ class ResBlock(keras.layers.Layer):
         se_ratio: float | None = None,
         kernel_regularizer=None,
         kernel_initializer="he_normal",
+        residual_init: str = "default",
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -98,6 +113,7 @@ class ResBlock(keras.layers.Layer):
         _require(norm in NORMS, "norm", norm, f"one of {NORMS}")
         _require(0.0 <= dropout < 1.0, "dropout", dropout, "a float in [0, 1)")
         _require(0.0 <= drop_path < 1.0, "drop_path", drop_path, "a float in [0, 1)")
+        _require(residual_init in RESIDUAL_INITS, "residual_init", residual_init, f"one of {RESIDUAL_INITS}")
         _require(se_ratio is None or 0.0 < se_ratio <= 1.0, "se_ratio", se_ratio, "None or a float in (0, 1]")
         self.filters = filters
         self.kernel_size = kernel_size
@@ -113,6 +129,7 @@ class ResBlock(keras.layers.Layer):
         self.se_ratio = se_ratio
         self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.residual_init = residual_init
         self.supports_masking = True
 
     def _conv(self, kernel_size: int, name: str) -> MaskedConv1D:
@@ -167,6 +184,10 @@ class ResBlock(keras.layers.Layer):
             self.se = SqueezeExcitation1D(self.se_ratio, dtype=self.dtype_policy, name="se")
             self.se.build((*input_shape[:-1], self.filters))
         self.drop_path_layer = DropPath(self.drop_path, dtype=self.dtype_policy, name="drop_path")
+        self.residual_gamma = None
+        if self.residual_init == "zero":
+            # "gamma" in the name keeps it out of the optimizer's weight decay, as a norm scale is.
+            self.residual_gamma = self.add_weight(name="residual_gamma", shape=(), initializer="zeros")
 
     def call(self, inputs, mask=None, training=None):
         x = zero_masked_steps(inputs, mask)
@@ -185,6 +206,8 @@ class ResBlock(keras.layers.Layer):
             h = sum(conv(h, mask=mask) for conv in branches)
         if self.se is not None:
             h = self.se(h, mask=mask)
+        if self.residual_gamma is not None:
+            h = h * keras.ops.cast(self.residual_gamma, h.dtype)
         h = self.drop_path_layer(h, training=training)
         return zero_masked_steps(shortcut + h, mask)
 
@@ -216,5 +239,6 @@ class ResBlock(keras.layers.Layer):
             se_ratio=self.se_ratio,
             kernel_regularizer=keras.regularizers.serialize(self.kernel_regularizer),
             kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
+            residual_init=self.residual_init,
         )
         return config

@@ -36,6 +36,9 @@ BACKBONE_DEFAULTS: dict = {
     "block_dropout": 0.0,
     "drop_path": 0.0,  # the last block's rate; earlier blocks' rates grow linearly towards it
     "se_ratio": None,
+    # "zero": every block's main path starts scaled by 0 (ResBlock), so a deep trunk starts as the
+    # stem alone; "default": blocks as initialised by their kernels.
+    "residual_init": "default",
     "kernel_l2": 0.0,
 }
 
@@ -93,6 +96,7 @@ def residual_trunk(token_ids, vocabulary_size: int, config: dict):
                 dropout=config["block_dropout"],
                 drop_path=rate,
                 se_ratio=config["se_ratio"],
+                residual_init=config["residual_init"],
                 kernel_regularizer=regularizer,
                 name=f"stage{stage}_block{block}",
             )(x)
@@ -133,6 +137,8 @@ class ResTextBackbone(keras.Model):
         block_dropout: dropout inside the blocks.
         drop_path: stochastic depth of the last block; earlier blocks' rates grow linearly to it.
         se_ratio: None, or the squeeze-and-excitation ratio of each block.
+        residual_init: "zero" starts every block's main path scaled by 0 (a fresh trunk is its
+            stem and poolings), "default" as its kernels initialise it.
         kernel_l2: L2 regularisation of the convolution kernels.
         **kwargs: `keras.Model` arguments (`name`, `dtype`, `trainable`).
 
@@ -164,6 +170,7 @@ class ResTextBackbone(keras.Model):
         block_dropout: float = 0.0,
         drop_path: float = 0.0,
         se_ratio: float | None = None,
+        residual_init: str = "default",
         kernel_l2: float = 0.0,
         **kwargs,
     ):
@@ -186,6 +193,7 @@ class ResTextBackbone(keras.Model):
             "block_dropout": block_dropout,
             "drop_path": drop_path,
             "se_ratio": se_ratio,
+            "residual_init": residual_init,
             "kernel_l2": kernel_l2,
         }
         check_backbone_config(vocab_size, config)

@@ -64,14 +64,75 @@ def test_identity_shortcut_passes_input_when_main_path_is_zero():
     np.testing.assert_allclose(np.asarray(block(x)), x, atol=1e-6)
 
 
-def test_config_round_trip():
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"norm": "batch", "drop_path": 0.5},
+        {"norm": "layer", "se_ratio": 0.5, "num_layers": 2},
+        {"kernel_sizes": (3, 5, 7), "separable": True},
+    ],
+)
+@pytest.mark.parametrize("training", [False, True])
+def test_zero_residual_init_is_the_identity_at_start(options, training):
+    block = ResBlock(4, residual_init="zero", **options)
+    values = np.random.default_rng(0).normal(size=(3, 9, 4)).astype("float32")
+    x, mask = padded_copies(values, LENGTHS, 11, seed=1)
+    out = np.asarray(block(x, mask=mask, training=training))
+    for row, length in enumerate(LENGTHS):
+        np.testing.assert_array_equal(out[row, :length], x[row, :length])
+        assert np.all(out[row, length:] == 0)  # padded steps are zeroed, as without the scalar
+
+
+def test_zero_residual_init_learns_its_scale_then_its_convolutions():
+    tokens = keras.Input(shape=(None,), dtype="int32")
+    x = keras.layers.Embedding(50, 8, mask_zero=True)(tokens)
+    block = ResBlock(8, residual_init="zero")
+    x = MaskedGlobalPooling1D("max")(block(x))
+    model = keras.Model(tokens, keras.layers.Dense(2, activation="softmax")(x))
+    model.compile(optimizer=keras.optimizers.SGD(0.5), loss="sparse_categorical_crossentropy")
+    ids = np.random.default_rng(0).integers(1, 50, size=(4, 7)).astype("int32")
+    labels = np.array([0, 1, 0, 1])
+    kernel = np.array(block.branches[0][0].conv.kernel)
+    model.train_on_batch(ids, labels)
+    # The scalar gets a gradient at 0 (a zero norm scale before the ReLU would not) ...
+    assert float(block.residual_gamma) != 0.0
+    np.testing.assert_array_equal(np.array(block.branches[0][0].conv.kernel), kernel)
+    # ... and once it is not 0, the convolution trains too.
+    model.train_on_batch(ids, labels)
+    assert not np.allclose(np.array(block.branches[0][0].conv.kernel), kernel)
+
+
+def test_default_residual_init_adds_no_weight():
+    block = ResBlock(4)
+    block(np.ones((1, 3, 4), "float32"))
+    assert block.residual_gamma is None
+    assert not any("residual_gamma" in w.path for w in block.weights)
+
+
+@pytest.mark.parametrize("residual_init", ["default", "zero"])
+def test_config_round_trip(residual_init):
     block = ResBlock(
         12, kernel_size=5, num_layers=3, kernel_sizes=(3, 5), dilation_rate=2, separable=True,
         downsample=True, norm="layer", activation="gelu", dropout=0.1, drop_path=0.2, se_ratio=0.5,
-        kernel_regularizer=keras.regularizers.L2(1e-4),
+        kernel_regularizer=keras.regularizers.L2(1e-4), residual_init=residual_init,
     )
     restored = ResBlock.from_config(block.get_config())
     assert restored.get_config() == block.get_config()
+    assert restored.residual_init == residual_init
+
+
+def test_zero_residual_init_saves_and_loads_its_scale(tmp_path):
+    tokens = keras.Input(shape=(None,), dtype="int32")
+    x = keras.layers.Embedding(50, 8, mask_zero=True)(tokens)
+    block = ResBlock(8, residual_init="zero", name="block")
+    model = keras.Model(tokens, MaskedGlobalPooling1D("max")(block(x)))
+    block.residual_gamma.assign(0.7)
+    model.save(tmp_path / "model.keras")
+    restored = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
+    assert float(restored.get_layer("block").residual_gamma) == pytest.approx(0.7)
+    ids = np.array([[3, 4, 5, 0]], "int32")
+    np.testing.assert_array_equal(np.asarray(model(ids)), np.asarray(restored(ids)))
 
 
 @pytest.mark.parametrize("options", [{"separable": True}, {"kernel_sizes": (3, 5, 7)}])
@@ -110,6 +171,7 @@ def test_runs_in_mixed_bfloat16():
         ({"filters": 8, "se_ratio": 2.0}, "se_ratio"),
         ({"filters": 8, "kernel_sizes": ()}, "kernel_sizes"),
         ({"filters": 8, "dilation_rate": 0}, "dilation_rate"),
+        ({"filters": 8, "residual_init": "ones"}, "residual_init"),
     ],
 )
 def test_invalid_arguments_name_argument_value_and_allowed(kwargs, argument):

@@ -24,13 +24,47 @@ def test_every_preset_builds_and_predicts(name):
     np.testing.assert_allclose(probabilities.sum(-1), 1.0, atol=1e-5)
 
 
-@pytest.mark.parametrize("name", ["restext_base", "dpcnn", "vdcnn_9"])
+@pytest.mark.parametrize("name", list(keras_restext.presets))
 def test_padding_does_not_change_probabilities(name):
     model = build_resnet_classifier(3, 64, preset=name)
+    _randomise_zero_initialised_weights(model)
     # An odd and an even padded length, and one far longer.
     outputs = [np.asarray(model(_padded(ROWS, n))) for n in (11, 16, 37)]
     for other in outputs[1:]:
         np.testing.assert_allclose(outputs[0], other, atol=1e-5)
+
+
+def _randomise_zero_initialised_weights(model: keras.Model) -> None:
+    """Zero-initialised residual scales and wide weights would hide a padding leak in their branch."""
+    rng = np.random.default_rng(0)
+    for layer in model.layers:
+        if isinstance(layer, keras_restext.ResBlock) and layer.residual_gamma is not None:
+            layer.residual_gamma.assign(rng.uniform(0.5, 1.5))
+        if isinstance(layer, keras_restext.BagOfTokensLogits):
+            layer.token_weights.assign(rng.normal(size=layer.token_weights.shape))
+
+
+def test_zero_residual_init_reaches_every_block_and_survives_a_round_trip(tmp_path):
+    model = build_resnet_classifier(3, 64, preset="restext_small", residual_init="zero")
+    blocks = [layer for layer in model.layers if isinstance(layer, keras_restext.ResBlock)]
+    assert blocks and all(float(b.residual_gamma) == 0.0 for b in blocks)
+    clone = keras.Model.from_config(model.get_config())
+    assert clone.get_config() == model.get_config()
+    _randomise_zero_initialised_weights(model)
+    model.save(tmp_path / "model.keras")
+    restored = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
+    ids = _padded(ROWS, 12)
+    np.testing.assert_array_equal(np.asarray(model(ids)), np.asarray(restored(ids)))
+
+
+def test_zero_residual_init_starts_a_deep_trunk_as_its_stem():
+    # Without downsampling or channel changes every block is the identity, so the trunk's output is
+    # the stem's after the final activation, whatever the depth.
+    deep = build_resnet_classifier(vocab_size=64, preset="restext_small", stage_filters=(32, 32), stage_blocks=(8, 8),
+                                   downsample=False, residual_init="zero", include_top=False)
+    stem = keras.Model(deep.input, keras.activations.relu(deep.get_layer("stem").output))
+    ids = _padded(ROWS, 12)
+    np.testing.assert_allclose(np.asarray(deep(ids)), np.asarray(stem(ids)) * (ids[..., None] > 0), atol=1e-6)
 
 
 def _wide_and_deep(**overrides) -> keras.Model:
@@ -114,12 +148,14 @@ def test_overrides_win_over_the_preset():
     assert [b.downsample for b in blocks] == [False, True, False]
 
 
-def test_depth_is_reachable_by_config():
-    # 2 convs per block x 15 blocks + stem + output layer = 32 weight layers.
-    model = build_resnet_classifier(2, 64, preset="restext_deep32")
+@pytest.mark.parametrize("name, depth", [("restext_deep32", 32), ("restext_deep64", 64)])
+def test_depth_is_reachable_by_config(name, depth):
+    # The block convolutions + the stem + the (deep) output layer; shortcuts and the wide branch aside.
+    model = build_resnet_classifier(2, 64, preset=name)
     convs = [w for w in model.weights if w.path.endswith("conv/kernel") and "shortcut" not in w.path]
-    dense = [w for w in model.weights if w.path.endswith("kernel") and "dense" in w.path or w.path == "probabilities/kernel"]
-    assert len(convs) + len(dense) == 32
+    dense = [w for w in model.weights if w.path.endswith("kernel") and "dense" in w.path
+             or w.path in ("probabilities/kernel", "probabilities_deep_logits/kernel")]
+    assert len(convs) + len(dense) == depth
 
 
 def test_include_top_false_returns_a_reusable_backbone():

@@ -23,3 +23,40 @@ def test_vdcnn_presets_follow_the_paper():
         assert config["model"]["stage_blocks"] == blocks
         assert config["model"]["pooling"] == "kmax" and config["model"]["kmax_k"] == 8
         assert len(config["model"]["head_units"]) == 2  # + the output layer: 3 dense layers
+
+
+WORD_DEEP = {"restext_deep32": 32, "restext_deep64": 64, "dpcnn": None}
+
+
+def test_word_level_deep_presets_use_the_default_recipe():
+    base = get_preset("restext_base")
+    for name in WORD_DEEP:
+        config = get_preset(name)
+        assert config["tokenizer"] == base["tokenizer"], name
+        for key in ("deep_vocab_size", "embedding_dim", "embedding_dropout", "wide_scale"):
+            assert config["model"][key] == base["model"][key], (name, key)
+        assert config["model"]["deep_drop_path"] >= base["model"]["deep_drop_path"], name
+        assert config["model"]["residual_init"] == "zero", name
+        assert config["training"]["epochs"] == base["training"]["epochs"], name
+
+
+def test_deep_presets_keep_their_depth_and_scale_stochastic_depth_with_it():
+    for name, depth in WORD_DEEP.items():
+        if depth is None:
+            continue
+        model = get_preset(name)["model"]
+        # The block convolutions, the stem and the output layer.
+        assert sum(model["stage_blocks"]) * model["num_layers"] + 2 == depth, name
+    assert get_preset("restext_deep64")["model"]["drop_path"] > get_preset("restext_deep32")["model"]["drop_path"]
+    assert get_preset("restext_deep32")["model"]["drop_path"] > get_preset("restext_base")["model"]["drop_path"]
+
+
+def test_dpcnn_keeps_its_region_embedding_and_pyramid():
+    model = get_preset("dpcnn")["model"]
+    assert model["stem_filters"] == 250
+    assert model["stage_filters"] == (250,) * 7 and model["stage_blocks"] == (1,) * 7  # [pool/2 + conv] x 6
+
+
+def test_deep_presets_say_what_differs_from_the_paper():
+    for name in ("dpcnn", "vdcnn_9", "vdcnn_17", "vdcnn_29"):
+        assert "Unlike the paper" in keras_restext.presets[name]["description"], name

@@ -1,0 +1,145 @@
+"""The depth table: does depth pay? Each word-level trunk with the default's recipe, on the four sets.
+
+    python -m benchmarks.depth                       # 6 trunks x 4 sets x 3 seeds: hours on a 2-core CPU
+    python -m benchmarks.depth --quick               # smoke test: subsets, 1 seed, 1 epoch
+    python -m benchmarks.depth --rows restext_base,restext_deep32 --datasets mr --seeds 1
+
+Every row trains through `benchmarks.ours.train_ours` (the package's `train`, as `benchmarks.run`
+does for the default), one job at a time in a fresh process (`benchmarks.jobs`), and reports test
+accuracy (mean ± std over seeds), the accuracy of the residual branch alone (the wide logits left
+out at inference), training time, and training time per example and epoch. It writes
+`benchmarks/results/depth.json` and `benchmarks/results/depth.md` after every job (`--quick`: under
+`benchmarks/results/quick/`), so an interrupted run keeps what it finished.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import statistics
+import sys
+from pathlib import Path
+
+from benchmarks.datasets import DATASETS
+from benchmarks.jobs import REPO_ROOT, run_in_subprocess
+from benchmarks.report import DATASET_NAMES, _ok
+from benchmarks.run import QUICK_DIR, QUICK_LIMITS, machine, software
+
+RESULTS = REPO_ROOT / "benchmarks" / "results" / "depth.json"
+
+_SEPARABLE = {"separable": True, "kernel_sizes": (3, 5, 7)}
+# Row name -> (preset, model overrides, what the row is).
+ROWS: dict[str, tuple[str, dict, str]] = {
+    "restext_base": ("restext_base", {}, "the default's trunk: 3 one-convolution blocks"),
+    "restext_deep32": ("restext_deep32", {}, "32 weight layers"),
+    "restext_deep64": ("restext_deep64", {}, "64 weight layers"),
+    "dpcnn": ("dpcnn", {}, "DPCNN's 250-filter pyramid"),
+    "separable_base": ("restext_base", _SEPARABLE, "separable convolutions at kernel sizes (3, 5, 7), the default's depth"),
+    "separable_deep32": ("restext_deep32", _SEPARABLE, "separable convolutions at kernel sizes (3, 5, 7), 32 layers"),
+}
+
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.depth", description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=_csv, default=list(ROWS), help="comma-separated: " + ",".join(ROWS))
+    parser.add_argument("--datasets", type=_csv, default=list(DATASETS), help="comma-separated: " + ",".join(DATASETS))
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="smoke test: small subsets, 1 seed, 1 epoch")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds allowed per job (default: none)")
+    parser.add_argument("--results", type=Path, default=None, help="results JSON (default benchmarks/results/depth.json)")
+    args = parser.parse_args(argv)
+    for name, allowed in (("rows", ROWS), ("datasets", DATASETS)):
+        unknown = sorted(set(getattr(args, name)) - set(allowed))
+        if unknown:
+            parser.error(f"unknown {name} {unknown}; allowed: {', '.join(allowed)}")
+    if args.quick:
+        args.seeds = 1
+    args.results = args.results or (QUICK_DIR / "depth.json" if args.quick else RESULTS)
+    return args
+
+
+def plan(args: argparse.Namespace) -> list[dict]:
+    """The jobs, in order: per set, every row's seeds."""
+    limits = QUICK_LIMITS if args.quick else {}
+    return [
+        {"method": "ours", "row": row, "preset": ROWS[row][0], "model_overrides": ROWS[row][1],
+         "dataset": dataset, "seed": seed, **limits}
+        for dataset in args.datasets
+        for row in args.rows
+        for seed in range(args.seeds)
+    ]
+
+
+def _stat(values: list[float], digits: int = 1) -> str:
+    if not values:
+        return "–"
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f}"
+    return f"{statistics.fmean(values):.{digits}f} ± {statistics.stdev(values):.{digits}f}"
+
+
+def render(data: dict) -> str:
+    """The depth table as markdown: one line per row and set."""
+    runs = data["runs"]
+    lines = [
+        "# Depth table",
+        "",
+        f"{data['meta']['date']}, `{data['meta']['command']}`; {data['meta']['machine']}; {data['meta']['software']}.",
+        "Test accuracy %, mean ± std over seeds; \"residual alone\": the deep logits without the wide ones;",
+        "training: from `train`'s call to the end of `fit`; per example: that time over training examples × epochs.",
+        "",
+        "| trunk | set | accuracy | residual alone | training s | ms per example | seeds | failed |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in ROWS:
+        for dataset in DATASETS:
+            chosen = [r for r in runs if r.get("row") == row and r.get("dataset") == dataset]
+            if not chosen:
+                continue
+            ok = _ok(chosen)
+            per_example = [1000 * r["train_seconds"] / (r["n_train"] * r["epochs_run"]) for r in ok]
+            lines.append(
+                f"| {row} | {DATASET_NAMES.get(dataset, dataset)} | {_stat([100 * r['accuracy'] for r in ok])} "
+                f"| {_stat([100 * r['deep_alone_accuracy'] for r in ok if 'deep_alone_accuracy' in r])} "
+                f"| {_stat([r['train_seconds'] for r in ok], 0)} | {_stat(per_example, 2)} | {len(ok)} "
+                f"| {len(chosen) - len(ok)} |"
+            )
+    lines += ["", "Rows:", *(f"- `{row}`: {ROWS[row][2]} (preset `{ROWS[row][0]}`"
+                             + (f", {ROWS[row][1]}" if ROWS[row][1] else "") + ")" for row in ROWS)]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    data = {
+        "meta": {
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "command": "python -m benchmarks.depth " + " ".join(argv if argv is not None else sys.argv[1:]),
+            "machine": machine(),
+            "software": software(),
+            "quick": args.quick,
+        },
+        "runs": [],
+    }
+    jobs = plan(args)
+    for number, job in enumerate(jobs, 1):
+        name = f"depth-{job['row']}-{job['dataset']}-{job['seed']}"
+        print(f"[{number}/{len(jobs)}] {name} ...", flush=True)
+        result = run_in_subprocess(job, args.results.parent / f"{name}.log", timeout=args.timeout)
+        data["runs"].append(result)
+        print("    " + (f"FAILED: {result['error']}" if "error" in result else
+                        f"accuracy {100 * result['accuracy']:.1f}%, train {result['train_seconds']:.1f} s"), flush=True)
+        args.results.parent.mkdir(parents=True, exist_ok=True)
+        args.results.write_text(json.dumps(data, indent=1) + "\n")
+        args.results.with_suffix(".md").write_text(render(data))
+    print(f"Wrote {args.results} and {args.results.with_suffix('.md')}")
+    return 1 if any("error" in r for r in data["runs"]) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
