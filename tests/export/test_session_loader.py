@@ -67,7 +67,7 @@ EXPORTS = {
     "restext_small": lambda: _serving_model("restext_small"),
     "restext_base": lambda: _serving_model("restext_base"),  # bigrams, the wide branch, the vocabulary limit
     "dpcnn": lambda: _serving_model("dpcnn"),
-    "restext_deep32": lambda: _serving_model("restext_deep32", stage_filters=(8, 8, 8, 8), stem_filters=8),
+    "restext_deep32": lambda: _serving_model("restext_deep32", stage_filters=(8,) * 5, stem_filters=8),
     "vdcnn_9_chars": lambda: _serving_model("vdcnn_9", head_units=(16,)),
     "wordpiece": lambda: _serving_model("restext_small", kind="wordpiece"),
     "two_tasks": lambda: _serving_model("restext_base", tasks={"sentiment": 2, "topic": 3}),
