@@ -31,12 +31,7 @@ import time
 
 import numpy as np
 
-
-def folder_size(path: str, skip: tuple[str, ...] = ()) -> int:
-    total = 0
-    for root, _, files in os.walk(path):
-        total += sum(os.path.getsize(os.path.join(root, f)) for f in files if f not in skip)
-    return total
+from benchmarks.measure import folder_size
 
 
 def median_ms(call, items, warmup: int = 20) -> float:

@@ -7,6 +7,8 @@ predicting, libraries (TensorFlow, fastText, ...) included.
 
 from __future__ import annotations
 
+import os
+
 import resource
 import statistics
 import sys
@@ -21,6 +23,14 @@ Predict = Callable[[list[str]], Any]
 # How much `measure_inference` times by default; `use_quick_settings()` shrinks it for smoke tests.
 INFERENCE_SETTINGS: dict[str, int] = {"batch_size": 256, "max_batches": 20, "latency_samples": 200}
 
+
+
+def folder_size(path: str, skip: tuple[str, ...] = ()) -> int:
+    """The bytes of every file under `path`, except files named in `skip`."""
+    total = 0
+    for root, _, files in os.walk(path):
+        total += sum(os.path.getsize(os.path.join(root, f)) for f in files if f not in skip)
+    return total
 
 def use_quick_settings() -> None:
     """Makes `measure_inference` time 2 batches and 20 single texts (the `--quick` smoke test)."""

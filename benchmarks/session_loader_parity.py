@@ -15,12 +15,9 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from benchmarks.measure import folder_size
 from keras_restext.data import read_dataset
 from keras_restext.export import SIGNATURE, predict_with_session_loader
-
-
-def folder_size(path: str) -> int:
-    return sum(os.path.getsize(os.path.join(root, f)) for root, _, files in os.walk(path) for f in files)
 
 
 def main() -> None:
