@@ -3,6 +3,7 @@
     python -m benchmarks.depth                       # 6 trunks x 4 sets x 3 seeds: hours on a 2-core CPU
     python -m benchmarks.depth --quick               # smoke test: subsets, 1 seed, 1 epoch
     python -m benchmarks.depth --rows restext_base,restext_deep32 --datasets mr --seeds 1
+    python -m benchmarks.depth --resume              # go on with an interrupted run: finished jobs are kept
 
 Every row trains through `benchmarks.ours.train_ours` (the package's `train`, as `benchmarks.run`
 does for the default), one job at a time in a fresh process (`benchmarks.jobs`), and reports test
@@ -52,6 +53,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="smoke test: small subsets, 1 seed, 1 epoch")
     parser.add_argument("--timeout", type=float, default=None, help="seconds allowed per job (default: none)")
     parser.add_argument("--results", type=Path, default=None, help="results JSON (default benchmarks/results/depth.json)")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the results file's finished jobs and run only the others (same command otherwise)")
     args = parser.parse_args(argv)
     for name, allowed in (("rows", ROWS), ("datasets", DATASETS)):
         unknown = sorted(set(getattr(args, name)) - set(allowed))
@@ -86,10 +89,12 @@ def _stat(values: list[float], digits: int = 1) -> str:
 def render(data: dict) -> str:
     """The depth table as markdown: one line per row and set."""
     runs = data["runs"]
+    resumed = data["meta"].get("resumed")
     lines = [
         "# Depth table",
         "",
-        f"{data['meta']['date']}, `{data['meta']['command']}`; {data['meta']['machine']}; {data['meta']['software']}.",
+        f"{data['meta']['date']}, `{data['meta']['command']}`; {data['meta']['machine']}; {data['meta']['software']}."
+        + (f" Resumed with `--resume` at {', '.join(resumed)}." if resumed else ""),
         "Test accuracy %, mean ± std over seeds; \"residual alone\": the deep logits without the wide ones;",
         "training: from `train`'s call to the end of `fit`; per example: that time over training examples × epochs.",
         "",
@@ -114,9 +119,23 @@ def render(data: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _job_key(job: dict) -> tuple:
+    return job["row"], job["dataset"], job["seed"]
+
+
+def _finished(args: argparse.Namespace) -> dict | None:
+    """The results file of the run being resumed, its failed jobs left out (they run again)."""
+    if not (args.resume and args.results.exists()):
+        return None
+    data = json.loads(args.results.read_text())
+    data["runs"] = [r for r in data["runs"] if "error" not in r]
+    data["meta"].setdefault("resumed", []).append(datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+    return data
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    data = {
+    data = _finished(args) or {
         "meta": {
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "command": "python -m benchmarks.depth " + " ".join(argv if argv is not None else sys.argv[1:]),
@@ -126,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         },
         "runs": [],
     }
-    jobs = plan(args)
+    done = {_job_key(r) for r in data["runs"]}
+    jobs = [job for job in plan(args) if _job_key(job) not in done]
     for number, job in enumerate(jobs, 1):
         name = f"depth-{job['row']}-{job['dataset']}-{job['seed']}"
         print(f"[{number}/{len(jobs)}] {name} ...", flush=True)
