@@ -44,6 +44,7 @@ def build_pipeline(
     batch_size: int = 32,
     shuffle: bool = False,
     seed: int | None = None,
+    epoch: tf.Variable | None = None,
     shuffle_buffer: int = 10000,
     bucket: bool = False,
     bucket_boundaries: list[int] | None = None,
@@ -70,6 +71,11 @@ def build_pipeline(
         batch_size: examples per batch.
         shuffle: shuffle the examples (with `shuffle_buffer` and `seed`).
         seed: the shuffle seed; None is not reproducible.
+        epoch: a scalar int64 `tf.Variable` that holds the epoch when an epoch's iteration starts
+            (`keras_restext.training.callbacks.ShuffleEpoch` sets it): each epoch's order is then a
+            function of `(seed, epoch)` alone, so a run resumed at epoch 3 shuffles epoch 3 as the
+            uninterrupted run did. Without it, each new iteration reshuffles (the n-th iteration's
+            order depends on how many came before, in this process).
         shuffle_buffer: examples held by the shuffle buffer (the whole data for a full shuffle).
         bucket: group examples of similar length into batches (no fixed shape; not with
             `static_shapes`).
@@ -150,7 +156,21 @@ def build_pipeline(
     dataset = dataset.unbatch().map(trim, num_parallel_calls=AUTOTUNE, deterministic=True)
     if cache:
         dataset = dataset.cache()
-    if shuffle:
+    if shuffle and epoch is not None:
+        if seed is None:
+            raise ValueError("`epoch` orders the shuffle by `(seed, epoch)`: it needs a `seed`. Received: seed=None")
+        examples = dataset
+
+        @tf.autograph.experimental.do_not_convert
+        def one_epoch(_):  # runs when an iteration begins, i.e. once the epoch has been set
+            # A graph-level seed of this function's own: with a tensor op seed, tf.data's seeding
+            # compares seeds in Python and fails when the global seed is 0 (`keras.utils.set_random_seed(0)`).
+            tf.random.set_seed(1)
+            order_seed = seed * 1_000_003 + epoch.read_value()
+            return examples.shuffle(shuffle_buffer, seed=order_seed, reshuffle_each_iteration=False)
+
+        dataset = tf.data.Dataset.from_tensors(0).flat_map(one_epoch)
+    elif shuffle:
         dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     if repeat:
         dataset = dataset.repeat()

@@ -346,6 +346,7 @@ def build_task_pipeline(
     batch_size: int,
     shuffle: bool = False,
     seed: int = 0,
+    epoch: tf.Variable | None = None,
     bucket: bool = False,
     static_shapes: bool = False,
     cache: bool = False,
@@ -353,7 +354,8 @@ def build_task_pipeline(
     """`(token_ids, {task: targets}, {task: sample weights})` batches of mixed-task examples.
 
     The examples are shuffled together (seeded, reshuffled every epoch, a full shuffle), so a batch
-    mixes the tasks in proportion to their sizes; tokenisation and bucketing are `build_pipeline`'s.
+    mixes the tasks in proportion to their sizes; tokenisation, bucketing and `epoch` (the shuffle
+    as a function of seed and epoch) are `build_pipeline`'s.
     """
     order = np.random.default_rng(seed).permutation(len(examples)) if shuffle else np.arange(len(examples))
     examples = examples.take(order.tolist())
@@ -361,7 +363,7 @@ def build_task_pipeline(
         (tf.constant(examples.texts, tf.string), {t: tf.constant(v, tf.string) for t, v in examples.labels.items()})
     )
     dataset = build_pipeline(
-        dataset, tokenizer, TaskTargets(labels), batch_size=batch_size, shuffle=shuffle, seed=seed,
+        dataset, tokenizer, TaskTargets(labels), batch_size=batch_size, shuffle=shuffle, seed=seed, epoch=epoch,
         shuffle_buffer=max(len(examples), 1), bucket=bucket and not static_shapes, static_shapes=static_shapes,
         cache=cache,
     )  # fmt: skip

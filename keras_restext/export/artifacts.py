@@ -22,6 +22,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+from keras_restext.files import process_alive, write_atomically
+
 LABELS_FILE = "labels.txt"
 METRICS_FILE = "metrics.json"
 MODEL_CARD_FILE = "model_card.md"
@@ -111,22 +113,10 @@ def remove_dead_exports(base_dir: str) -> list[str]:
     removed = []
     for name in os.listdir(base_dir):
         match = _TEMPORARY.match(name)
-        if match and not _process_alive(int(match.group(1))):
+        if match and not process_alive(int(match.group(1))):
             shutil.rmtree(os.path.join(base_dir, name), ignore_errors=True)
             removed.append(os.path.join(base_dir, name))
     return removed
-
-
-def _process_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
 
 
 def write_labels(path: str, labels: Sequence[str]) -> None:
@@ -154,10 +144,14 @@ def _json_ready(value):
 
 
 def write_json(path: str, payload: Mapping) -> None:
-    """Writes a dict as indented JSON (numpy scalars converted, NaN written as null)."""
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(_json_ready(payload), f, indent=2)
-        f.write("\n")
+    """Writes a dict as indented JSON (numpy scalars converted, NaN written as null), whole or not at all."""
+    text = json.dumps(_json_ready(payload), indent=2) + "\n"
+
+    def write(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+
+    write_atomically(path, write)
 
 
 def _figure(width: float, height: float):

@@ -26,6 +26,7 @@ from keras_restext.export.artifacts import (
 )
 from keras_restext.export.loading import TASKS_FILE, load_keras_model
 from keras_restext.export.serving import export_saved_model, serving_labels, serving_tasks
+from keras_restext.files import write_atomically
 from keras_restext.models import count_params
 
 
@@ -130,7 +131,7 @@ def write_record(
     """`model.keras` and `metrics.json` (the metrics of each split and, under `RECORD_KEYS`,
     everything the card says, so that `reexport` can rebuild the card from it): what a run folder
     keeps of a finished run, and what an export version holds beside its SavedModel."""
-    serving_model.save(os.path.join(folder, KERAS_FILE))
+    write_atomically(os.path.join(folder, KERAS_FILE), serving_model.save)  # a kill or a full disk leaves no half file
     record = {**metrics, "history": dict(history or {}), "training": dict(training or {})}
     record.update({"data": dict(data or {}), "preset": preset, "config": dict(config or {})})
     write_json(os.path.join(folder, METRICS_FILE), record)

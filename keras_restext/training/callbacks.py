@@ -1,6 +1,7 @@
 """The callbacks of a training run, and where they write under the run's output folder.
 
-    <output>/backup/       BackupAndRestore's training state (deleted when `fit` completes)
+    <output>/backup/       the training state of the last finished epoch (`backup.py`), removed
+                           once the run's model and export are written
     <output>/logs/         TensorBoard logs (`tensorboard --logdir <output>/logs`)
     <output>/history.csv   one row of metrics per finished epoch, kept across resumed runs
     <output>/best.weights.h5  the weights of the best epoch so far, across resumed runs
@@ -9,12 +10,15 @@
 from __future__ import annotations
 
 import csv
-import json
 import os
 import sys
 
 import keras
 import numpy as np
+import tensorflow as tf
+
+from keras_restext.files import ensure_free_space, write_atomically
+from keras_restext.training.backup import TrainingBackup, read_backup
 
 BACKUP_DIR = "backup"
 LOGS_DIR = "logs"
@@ -25,17 +29,15 @@ BEST_WEIGHTS_FILE = "best.weights.h5"
 def finished_epochs(output_dir: str) -> int:
     """The epochs a killed run finished, read from its backup under `output_dir` (0 if none).
 
+    Raises:
+        DamagedBackup: the backup fails its checks (it is never half-loaded).
+
     Example:
     >>> finished_epochs("/nonexistent/run")
     0
     """
-    # BackupAndRestore writes the weights first and this file last, so it names a complete epoch.
-    path = os.path.join(output_dir, BACKUP_DIR, "training_metadata.json")
-    try:
-        with open(path) as f:
-            return int(json.load(f)["epoch"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return 0
+    state = read_backup(os.path.join(output_dir, BACKUP_DIR))
+    return 0 if state is None else state.epoch
 
 
 def restore_best_weights(model: keras.Model, output_dir: str) -> bool:
@@ -98,43 +100,100 @@ def restore_kept_weights(model: keras.Model, output_dir: str, monitor: str | Non
     return history, None if best is None else best + 1
 
 
+def _logged_epoch(row: list[str], header: list[str]) -> int | None:
+    """The epoch of a whole `history.csv` row; None for a row cut short (a kill, a full disk)."""
+    try:
+        return int(float(row[header.index("epoch")])) if len(row) == len(header) else None
+    except (ValueError, IndexError):
+        return None
+
+
 def _trim_history(path: str, epochs: int) -> None:
-    """Keeps the rows of the first `epochs` epochs: a killed run may have logged an epoch it never backed up."""
+    """Keeps the whole rows of the first `epochs` epochs: a killed run may have logged an epoch it
+    never backed up, or half a row."""
     if not os.path.exists(path):
         return
     with open(path, newline="") as f:
         rows = list(csv.reader(f))
-    if not rows:
+    if not rows or "epoch" not in rows[0]:
         return
     header, body = rows[0], rows[1:]
-    column = header.index("epoch") if "epoch" in header else None
-    kept = [row for row in body if column is None or (row and int(float(row[column])) < epochs)]
-    with open(path, "w", newline="") as f:
-        csv.writer(f).writerows([header, *kept])
+    kept = [row for row in body if (epoch := _logged_epoch(row, header)) is not None and epoch < epochs]
+
+    def write(tmp: str) -> None:
+        with open(tmp, "w", newline="") as f:
+            csv.writer(f).writerows([header, *kept])
+
+    write_atomically(path, write)
+
+
+def _improved(current: float, best: float | None, mode: str) -> bool:
+    return best is None or (current < best if mode == "min" else current > best)
+
+
+class BestWeights(keras.callbacks.Callback):
+    """Writes the weights of the best epoch so far to `path` (`.weights.h5`, whole or untouched):
+    `ModelCheckpoint(save_best_only=True, save_weights_only=True)`, written atomically, and
+    remembering the best of a killed run (`best_so_far`)."""
+
+    def __init__(self, path: str, monitor: str, *, best_so_far: float | None = None):
+        super().__init__()
+        self.path, self.monitor, self.best = path, monitor, best_so_far
+        self.mode = "min" if "loss" in monitor else "max"
+
+    def on_epoch_end(self, epoch, logs=None):
+        current = (logs or {}).get(self.monitor)
+        if current is None or not _improved(float(current), self.best, self.mode):
+            return
+        self.best = float(current)
+        size = sum(np.asarray(v).nbytes for v in [*self.model.weights, *self.model.optimizer.variables])
+        ensure_free_space(os.path.dirname(self.path) or ".", size + (1 << 16))  # HDF5 can crash on a full disk
+        write_atomically(self.path, lambda tmp: self.model.save_weights(tmp))
+
+
+class ResumedEarlyStopping(keras.callbacks.EarlyStopping):
+    """`EarlyStopping` that counts on from a killed run's history, so that the resumed run stops at
+    the epoch the uninterrupted one would: `best` and `wait` start as they were at the kill."""
+
+    def __init__(self, *, best_so_far: float | None = None, epochs_since_best: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self._best_so_far, self._epochs_since_best = best_so_far, epochs_since_best
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        if self._best_so_far is not None:
+            self.best, self.wait = self._best_so_far, self._epochs_since_best
+
+
+class ShuffleEpoch(keras.callbacks.Callback):
+    """Holds the epoch for `build_pipeline(epoch=...)`, which shuffles each epoch by `(seed, epoch)`:
+    a resumed run sees the same orders as the uninterrupted one. Set when an epoch begins, before
+    its iteration reads it."""
+
+    def __init__(self):
+        super().__init__()
+        self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="shuffle_epoch")
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch.assign(epoch)
 
 
 def _best_epoch_callbacks(
-    best_path: str, monitor: str, patience: int | None, best_so_far: float | None, verbose: int
+    best_path: str, monitor: str, patience: int | None, resumed: tuple[float, int] | None, verbose: int
 ) -> list[keras.callbacks.Callback]:
-    """Early stopping on `monitor`, and a checkpoint of the best epoch's weights."""
-    mode = "min" if "loss" in monitor else "max"
-    stopping = keras.callbacks.EarlyStopping(
+    """Early stopping on `monitor`, and a checkpoint of the best epoch's weights (which
+    `restore_kept_weights` loads at the end). `resumed`: a killed run's best value and the epochs
+    it ran since."""
+    best_so_far, epochs_since_best = resumed or (None, 0)
+    stopping = ResumedEarlyStopping(
         monitor=monitor,
-        mode=mode,
+        mode="min" if "loss" in monitor else "max",
         patience=patience if patience is not None else 10**9,
-        restore_best_weights=True,
         verbose=verbose,
+        best_so_far=best_so_far,
+        epochs_since_best=epochs_since_best,
     )
-    # EarlyStopping forgets the epochs before a resumption; this checkpoint remembers the best of all.
-    checkpoint = keras.callbacks.ModelCheckpoint(
-        best_path,
-        monitor=monitor,
-        mode=mode,
-        save_best_only=True,
-        save_weights_only=True,
-        initial_value_threshold=best_so_far,
-    )
-    return [stopping, checkpoint]
+    return [stopping, BestWeights(best_path, monitor, best_so_far=best_so_far)]
 
 
 def progress_verbosity(verbose: int | str) -> int | str:
@@ -165,8 +224,9 @@ def make_callbacks(
             are kept in `best.weights.h5` (restore them with `restore_best_weights`).
         monitor: the validation metric to watch, e.g. `"val_accuracy"` (maximised) or `"val_loss"`;
             None (training without validation data): no early stopping and no best weights.
-        backup: back the training state up each epoch (`keras.callbacks.BackupAndRestore`), so the
-            same run started again resumes after the last finished epoch.
+        backup: back the training state up each epoch (`TrainingBackup`), so that the same run
+            started again resumes after the last finished epoch: pass `finished_epochs(output_dir)`
+            as `fit`'s `initial_epoch`.
         keep_backup: keep the backup when `fit` ends (Keras deletes it), for the caller to remove
             once what it writes after training (the model, an export) is safely written.
         tensorboard: write TensorBoard logs under `output_dir/logs` (`keras.callbacks.TensorBoard`:
@@ -174,25 +234,25 @@ def make_callbacks(
         verbose: 1 says when early stopping stops and which epoch's weights are restored.
 
     Returns:
-        A list of callbacks: TerminateOnNaN, EarlyStopping and ModelCheckpoint (best weights; not
-        without `monitor`), CSVLogger, a TensorBoard logger and BackupAndRestore.
+        A list of callbacks: TerminateOnNaN, early stopping and the best epoch's weights (not
+        without `monitor`), CSVLogger, a TensorBoard logger and the backup.
 
     Example:
     >>> callbacks = make_callbacks("/tmp/restext-run", patience=2, tensorboard=False)
     >>> [type(c).__name__ for c in callbacks]
-    ['TerminateOnNaN', 'EarlyStopping', 'ModelCheckpoint', 'CSVLogger', 'BackupAndRestore']
+    ['TerminateOnNaN', 'ResumedEarlyStopping', 'BestWeights', 'CSVLogger', 'TrainingBackup']
     """
     os.makedirs(output_dir, exist_ok=True)
     resumed = finished_epochs(output_dir) if backup else 0
     history_path = os.path.join(output_dir, HISTORY_FILE)
     best_path = os.path.join(output_dir, BEST_WEIGHTS_FILE)
-    best_so_far = None
+    best_state = None  # (best value, epochs since the best) of the killed run
     if resumed:
         _trim_history(history_path, resumed)
         history = read_history(output_dir)
         epoch = None if monitor is None else best_epoch(history, monitor)
         if epoch is not None and os.path.exists(best_path):
-            best_so_far = history[monitor][history["epoch"].index(epoch)]
+            best_state = (history[monitor][history["epoch"].index(epoch)], resumed - 1 - epoch)
     else:
         for stale in (history_path, best_path):  # a fresh run: an older, finished run's files are stale
             if os.path.exists(stale):
@@ -200,25 +260,23 @@ def make_callbacks(
 
     callbacks: list[keras.callbacks.Callback] = [keras.callbacks.TerminateOnNaN()]
     if monitor is not None:
-        callbacks += _best_epoch_callbacks(best_path, monitor, patience, best_so_far, verbose)
+        callbacks += _best_epoch_callbacks(best_path, monitor, patience, best_state, verbose)
     callbacks.append(keras.callbacks.CSVLogger(history_path, append=bool(resumed)))
     if tensorboard:
         log_dir = os.path.join(output_dir, LOGS_DIR)
         callbacks.append(keras.callbacks.TensorBoard(log_dir, write_graph=False, profile_batch=0))
     if backup:
-        # Last, so that an epoch counts as finished only once its history row and best weights are
-        # written. double_checkpoint keeps the previous state in case a kill corrupts the newest one.
-        callbacks.append(
-            keras.callbacks.BackupAndRestore(
-                os.path.join(output_dir, BACKUP_DIR), double_checkpoint=True, delete_checkpoint=not keep_backup
-            )
-        )
+        # Last, so that an epoch counts as finished only once its history row and best weights are written.
+        callbacks.append(TrainingBackup(os.path.join(output_dir, BACKUP_DIR), delete_at_end=not keep_backup))
     return callbacks
 
 
 __all__ = [
     "BACKUP_DIR",
     "BEST_WEIGHTS_FILE",
+    "BestWeights",
+    "ResumedEarlyStopping",
+    "ShuffleEpoch",
     "HISTORY_FILE",
     "LOGS_DIR",
     "best_epoch",

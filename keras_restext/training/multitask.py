@@ -46,6 +46,7 @@ from keras_restext.data import make_tokenizer
 from keras_restext.data.tasks import TaskData, build_task_pipeline, read_tasks, tasks_from_columns
 from keras_restext.export import Predictor
 from keras_restext.models import build_resnet_classifier, set_wide_idf
+from keras_restext.training.callbacks import ShuffleEpoch
 from keras_restext.training.distribute import effective_steps_per_execution, patch_for_multiworker, with_shard_policy
 from keras_restext.training.metrics import evaluate_texts, format_report
 from keras_restext.training.trainer import (
@@ -248,10 +249,12 @@ def train_multitask(
         )
 
         global_batch = training["batch_size"] * strategy.num_replicas_in_sync
+        shuffle_epoch = ShuffleEpoch()  # each epoch's order a function of (seed, epoch): resumes are exact
         # What fit consumes (static shapes for TPU/XLA); the metrics read the texts themselves.
         pipelines = {
             split: with_shard_policy(build_task_pipeline(
                 splits[split], tokenizer, labels, batch_size=global_batch, shuffle=split == "train", seed=config.seed,
+                epoch=shuffle_epoch.epoch,
                 bucket=config.bucket, static_shapes=config.static_shapes, cache=config.cache,
             ))
             for split in ("train", "validation")
@@ -293,7 +296,8 @@ def train_multitask(
         validated = [task for task in names if sizes.get("validation", {}).get(task, 0) > 0]
         history, best = fit_and_restore(
             classifier, pipelines, config=config, training=training, output_dir=output_dir, monitor=monitor,
-            callbacks=callbacks, first_callbacks=[MeanTaskAccuracy(names, validated)],
+            initial_epoch=initial_epoch, shuffle_epoch=shuffle_epoch, callbacks=callbacks,
+            first_callbacks=[MeanTaskAccuracy(names, validated)],
         )  # fmt: skip
 
         result = finished_run(

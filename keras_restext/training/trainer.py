@@ -25,7 +25,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import shutil
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -41,8 +40,10 @@ from keras_restext.export import ExportError, Predictor, build_serving_model, in
 from keras_restext.export.artifacts import KERAS_FILE
 from keras_restext.layers import token_idf
 from keras_restext.models import build_resnet_classifier, get_preset, set_wide_idf
+from keras_restext.training.backup import remove_backup
 from keras_restext.training.callbacks import (
     BACKUP_DIR,
+    ShuffleEpoch,
     finished_epochs,
     make_callbacks,
     progress_verbosity,
@@ -430,11 +431,15 @@ def fit_and_restore(
     training: dict,
     output_dir: str,
     monitor: str | None,
+    initial_epoch: int = 0,
+    shuffle_epoch: ShuffleEpoch | None = None,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     first_callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> tuple[dict, int | None]:
     """`fit` with the run's callbacks (backup, logs, early stopping on `monitor`), then the kept
     weights (the best epoch's with a monitor, else the last's): `(history, kept epoch)`.
+    `initial_epoch`: the epochs of the backup (`start_run`), loaded when `fit` begins.
+    `shuffle_epoch`: the epoch the training pipeline shuffles by (`build_pipeline(epoch=...)`).
     `first_callbacks` run before the run's own (so that these see what they add to the logs),
     `callbacks` after them.
 
@@ -456,7 +461,8 @@ def fit_and_restore(
             pipelines["train"],
             validation_data=pipelines.get("validation"),
             epochs=training["epochs"],
-            callbacks=[*first_callbacks, *fit_callbacks, *callbacks],
+            initial_epoch=initial_epoch,
+            callbacks=[*([shuffle_epoch] if shuffle_epoch else []), *first_callbacks, *fit_callbacks, *callbacks],
             shuffle=False,  # the pipeline shuffles, seeded
             verbose=progress_verbosity(config.verbose),
         )
@@ -507,7 +513,7 @@ def save_and_export(result, config: TrainConfig, strategy: tf.distribute.Strateg
         say(f"restext: exported {result.export_path}")
     else:
         say(f"restext: saved {path} (pass `export=` to write a SavedModel)")
-    shutil.rmtree(os.path.join(result.output_dir, BACKUP_DIR), ignore_errors=True)
+    remove_backup(os.path.join(result.output_dir, BACKUP_DIR))
 
 
 def wide_idf(train_batches: tf.data.Dataset, vocab_size: int, model_config: dict) -> np.ndarray | None:
@@ -587,11 +593,12 @@ def train(
 
         # batch_size is per replica: every replica sees the same batch as on one device.
         global_batch = training["batch_size"] * strategy.num_replicas_in_sync
+        shuffle_epoch = ShuffleEpoch()  # each epoch's order a function of (seed, epoch): resumes are exact
         # What fit consumes (static shapes for TPU/XLA); the metrics read the texts themselves.
         pipelines = {
             name: with_shard_policy(build_pipeline(
                 splits[name], tokenizer, labels, batch_size=global_batch, shuffle=name == "train", seed=config.seed,
-                bucket=config.bucket and not config.static_shapes, static_shapes=config.static_shapes, cache=config.cache,
+                epoch=shuffle_epoch.epoch, bucket=config.bucket and not config.static_shapes, static_shapes=config.static_shapes, cache=config.cache,
             ))
             for name in ("train", "validation")
             if splits[name] is not None
@@ -620,7 +627,7 @@ def train(
         monitor = config.monitor if validation_data is not None else None
         history, best = fit_and_restore(
             classifier, pipelines, config=config, training=training, output_dir=output_dir, monitor=monitor,
-            callbacks=callbacks,
+            initial_epoch=initial_epoch, shuffle_epoch=shuffle_epoch, callbacks=callbacks,
         )  # fmt: skip
 
         result = finished_run(

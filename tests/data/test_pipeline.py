@@ -87,6 +87,28 @@ def test_same_seed_same_batches_and_reshuffled_epochs(mr):
     assert not np.array_equal(first[0][0][1], unshuffled[0][1])
 
 
+@pytest.mark.parametrize("cache", [False, True])
+def test_with_an_epoch_variable_the_order_is_a_function_of_seed_and_epoch(mr, cache):
+    data, tokenizer, labels = mr
+    epoch = tf.Variable(0, dtype=tf.int64)
+
+    def order(dataset, at):
+        epoch.assign(at)
+        return np.concatenate([y[:, 1] for _, y in _batches(dataset)])
+
+    first = build_pipeline(data, tokenizer, labels, batch_size=50, shuffle=True, seed=7, epoch=epoch, cache=cache)
+    orders = [order(first, at) for at in (0, 1, 2)]
+    assert not np.array_equal(orders[0], orders[1]) and not np.array_equal(orders[1], orders[2])
+    # A new pipeline (a resumed run) that starts at epoch 2 sees epoch 2's order, not epoch 0's.
+    resumed = build_pipeline(data, tokenizer, labels, batch_size=50, shuffle=True, seed=7, epoch=epoch, cache=cache)
+    np.testing.assert_array_equal(order(resumed, 2), orders[2])
+    np.testing.assert_array_equal(order(resumed, 0), orders[0])
+    other_seed = build_pipeline(data, tokenizer, labels, batch_size=50, shuffle=True, seed=8, epoch=epoch)
+    assert not np.array_equal(order(other_seed, 0), orders[0])
+    with pytest.raises(ValueError, match="it needs a `seed`. Received: seed=None"):
+        build_pipeline(data, tokenizer, labels, batch_size=50, shuffle=True, epoch=epoch)
+
+
 def test_cache_repeat_and_bucketing_are_deterministic(mr):
     data, tokenizer, labels = mr
     dataset = build_pipeline(data, tokenizer, labels, batch_size=32, cache=True, repeat=True, shuffle=True, seed=1)

@@ -8,6 +8,7 @@ import tensorflow as tf
 
 from keras_restext.training.callbacks import best_epoch, finished_epochs, make_callbacks, progress_verbosity, read_history
 from keras_restext.models.optimizers import FusedAdamW, make_optimizer, warmup_cosine_schedule
+from tests.training.test_backup import write_fake_backup
 
 
 def test_schedule_warms_up_linearly_then_decays_by_cosine():
@@ -107,29 +108,31 @@ def test_fused_adamw_trains_a_model_like_keras_adamw():
 def test_callbacks_and_their_folders(tmp_path):
     callbacks = make_callbacks(str(tmp_path / "run"), patience=2, tensorboard=True)
     names = [type(c).__name__ for c in callbacks]
-    assert names[:4] == ["TerminateOnNaN", "EarlyStopping", "ModelCheckpoint", "CSVLogger"]
+    assert names[:4] == ["TerminateOnNaN", "ResumedEarlyStopping", "BestWeights", "CSVLogger"]
     assert names[4] == "TensorBoard"
     # The backup comes last: an epoch is marked finished after its history row and best weights.
-    assert names[5] == "BackupAndRestore"
+    assert names[5] == "TrainingBackup"
     early = callbacks[1]
-    assert early.restore_best_weights and early.patience == 2
+    assert early.patience == 2 and early.monitor == "val_accuracy"
     assert callbacks[5].backup_dir == str(tmp_path / "run" / "backup")
 
 
 def test_resumed_history_drops_epochs_that_were_not_backed_up(tmp_path):
     run = tmp_path / "run"
-    (run / "backup").mkdir(parents=True)
-    (run / "backup" / "training_metadata.json").write_text(json.dumps({"epoch": 2, "batch": 0}))
+    write_fake_backup(run / "backup", epoch=3)
     (run / "best.weights.h5").write_bytes(b"")
     with open(run / "history.csv", "w", newline="") as f:
-        rows = [["epoch", "loss", "val_accuracy"], [0, 0.9, 0.6], [1, 0.7, 0.8], [2, 0.6, 0.9]]
-        csv.writer(f).writerows(rows)
-    assert finished_epochs(str(run)) == 2
+        rows = [["epoch", "loss", "val_accuracy"], [0, 0.9, 0.6], [1, 0.7, 0.8], [2, 0.8, 0.7], [3, 0.6, 0.9]]
+        f.write("\r\n".join(",".join(map(str, row)) for row in rows) + "\r\n4,0.5")  # the kill cut epoch 4's row
+    assert finished_epochs(str(run)) == 3
     callbacks = make_callbacks(str(run), tensorboard=False)
-    assert read_history(str(run)) == {"epoch": [0.0, 1.0], "loss": [0.9, 0.7], "val_accuracy": [0.6, 0.8]}
-    # The best-weights checkpoint continues from the best epoch before the kill.
-    checkpoint = next(c for c in callbacks if isinstance(c, keras.callbacks.ModelCheckpoint))
-    assert checkpoint.best == 0.8
+    assert read_history(str(run)) == {"epoch": [0.0, 1.0, 2.0], "loss": [0.9, 0.7, 0.8], "val_accuracy": [0.6, 0.8, 0.7]}
+    # The best-weights checkpoint and early stopping continue from the best epoch before the kill.
+    best = next(c for c in callbacks if type(c).__name__ == "BestWeights")
+    assert best.best == 0.8
+    stopping = next(c for c in callbacks if isinstance(c, keras.callbacks.EarlyStopping))
+    stopping.on_train_begin()
+    assert (stopping.best, stopping.wait) == (0.8, 1)  # epoch 2 (0-based 1) was the best, one epoch ago
 
 
 def test_best_epoch():

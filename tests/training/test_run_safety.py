@@ -1,8 +1,12 @@
-"""Nothing a run made is lost: a failed export keeps the trained model, one run per run folder."""
+"""Nothing a run made is lost: a failed or killed export keeps the trained model, one run per run
+folder, a full disk is one line and leaves what was saved loadable."""
 
 import os
+import shutil
+import signal
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -10,7 +14,9 @@ import pytest
 
 from keras_restext.export import ExportError, list_versions
 from keras_restext.export.artifacts import remove_dead_exports, write_version_atomically
+from keras_restext.export.loading import load_keras_model
 from keras_restext.training import train
+from keras_restext.training.backup import read_backup
 from keras_restext.training.run_lock import RunFolderInUse, run_folder_lock
 from tests.training.helpers import clean_log, write_tsv
 
@@ -116,3 +122,71 @@ def test_the_lock_is_released_when_a_run_fails(tmp_path):
             raise RuntimeError("the run failed")
     with run_folder_lock(folder):  # not blocked by the failed run of this same process
         pass
+
+
+def _train_args(data: Path, run: Path, export: Path) -> tuple[str, ...]:
+    return ("train", "--train", str(data), "--preset", "restext_small", "--epochs", "2", "--output", str(run),
+            "--export", str(export), "--verbose", "0")  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_kill_during_export_keeps_the_training_and_the_rerun_exports(tmp_path):
+    data = write_tsv(tmp_path / "train.tsv", 120)
+    run, export = tmp_path / "run", tmp_path / "savedmodels"
+    command = [sys.executable, "-m", "keras_restext.cli.main", *_train_args(data, run, export)]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.time() + 300
+    while not list(export.glob(".tmp-*")) and process.poll() is None and time.time() < deadline:
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)  # mid-export, as hard as a preempted machine
+    log = process.communicate(timeout=30)[0].decode(errors="replace")
+    assert process.returncode == -signal.SIGKILL, log
+    assert list(export.glob(".tmp-*")) and not list_versions(str(export))
+    # The training survived: the model and its record landed before the export began, the backup stays.
+    assert (run / "model.keras").is_file() and (run / "backup" / "state.json").is_file()
+
+    again = _restext(*_train_args(data, run, export), cwd=tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert f"resuming from the backup in {run / 'backup'} after epoch 2" in again.stdout
+    assert f"exported {export / '1'}" in again.stdout
+    assert not list(export.glob(".tmp-*"))  # the dead export's folder was removed
+    assert not (run / "backup").exists()
+
+
+@pytest.fixture
+def two_mb_disk(tmp_path):
+    path = tmp_path / "disk"
+    path.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(path)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.fail(f"this test mounts a 2 MB tmpfs and needs root: {mounted.stderr.decode().strip()}")
+    yield path
+    subprocess.run(["umount", str(path)], check=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("free_kb", [150, 700])  # the disk fills in the backup of epoch 1 / in the export
+def test_out_of_space_is_one_line_and_what_was_saved_stays_loadable(tmp_path, two_mb_disk, free_kb):
+    data = write_tsv(tmp_path / "train.tsv", 120)
+    run, export = two_mb_disk / "run", two_mb_disk / "savedmodels"
+    filler = two_mb_disk / "filler"
+    filler.write_bytes(b"\0" * (shutil.disk_usage(two_mb_disk).free - free_kb * 1024))
+
+    failed = _restext(*_train_args(data, run, export), cwd=tmp_path)
+    assert failed.returncode == 2, failed.stdout + failed.stderr
+    assert "Traceback" not in failed.stderr and "Exception ignored" not in failed.stderr, failed.stderr
+    error = failed.stderr.strip().splitlines()
+    assert len(error) == 1 and error[0].startswith("restext: error:") and "No space left on device" in error[0], error
+    # Whatever was written is whole: the backup passes its check, the model loads, no half export.
+    if (run / "backup").exists():
+        read_backup(str(run / "backup"))
+    if (run / "model.keras").exists():
+        assert load_keras_model(str(run / "model.keras")) is not None
+    assert not list_versions(str(export)) and not list(export.glob(".tmp-*"))
+    assert not [p for p in two_mb_disk.rglob(".tmp-*")]
+
+    filler.unlink()  # space again: the same command finishes the run
+    again = _restext(*_train_args(data, run, export), cwd=tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert (export / "1" / "saved_model.pb").is_file()

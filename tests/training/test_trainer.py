@@ -14,6 +14,7 @@ import tensorflow as tf
 from keras_restext.data import DataError
 from keras_restext.training import TrainConfig, train
 from tests.training.helpers import clean_log, write_csv, write_tsv
+from tests.training.test_backup import write_fake_backup
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -132,8 +133,7 @@ def test_steps_per_execution_changes_speed_not_results(tmp_path, small_files):
 
 def test_a_backup_of_another_run_is_not_resumed(tmp_path, small_files):
     run = tmp_path / "run"
-    (run / "backup").mkdir(parents=True)
-    (run / "backup" / "training_metadata.json").write_text('{"epoch": 1, "batch": 0}')
+    write_fake_backup(run / "backup", epoch=1)
     (run / "run.json").write_text('{"train": "something else"}')
     with pytest.raises(ValueError, match="holds the backup of a different run"):
         train(train=str(small_files["train"]), preset="restext_small", output=str(run), verbose=0, log=None)
@@ -152,7 +152,7 @@ def test_a_killed_run_resumes_after_its_last_finished_epoch(tmp_path):
         "--output", str(output), "--verbose", "2",
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    metadata = output / "backup" / "training_metadata.json"
+    metadata = output / "backup" / "state.json"
 
     pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True}
     def written(path):  # the file exists once Keras opens it; kill only after its JSON is complete
