@@ -25,7 +25,9 @@ else
 fi
 
 start=$(date +%s)
-restext train "${SPLITS[@]}" --preset restext_base --export savedmodels/sst2 --verbose 2
+# SST-2's labels are 0 and 1; named, the model predicts and reports "negative" and "positive".
+restext train "${SPLITS[@]}" --preset restext_base --label-names 0=negative,1=positive \
+  --export savedmodels/sst2 --verbose 2
 echo "restext: trained and exported in $(( $(date +%s) - start ))s"
 
 # Served by the exported SavedModel (savedmodels/sst2 = its latest version), from raw text.

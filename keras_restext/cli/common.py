@@ -6,7 +6,7 @@ import argparse
 
 
 def add_data_options(parser: argparse.ArgumentParser) -> None:
-    """--format, --text-column, --label-column, --no-header: how to read the data files."""
+    """--format, --text-column, --label-column, --no-header, --on-bad-row: how to read the data files."""
     group = parser.add_argument_group("data format (inferred when left out)")
     group.add_argument(
         "--format",
@@ -26,6 +26,36 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
         "multi-task model (repeat it for each task)",
     )
     group.add_argument("--no-header", action="store_true", help="csv/tsv files have no header row (default: detect)")
+    group.add_argument(
+        "--on-bad-row",
+        choices=("error", "skip"),
+        help="a malformed row: stop with its file and line (error, the default) or skip and count it (skip)",
+    )
+
+
+def label_names(value: str) -> dict[str, str]:
+    """`--label-names 0=negative,1=positive` → `{"0": "negative", "1": "positive"}`."""
+    names: dict[str, str] = {}
+    for pair in (part.strip() for part in value.split(",")):
+        raw, sep, name = pair.partition("=")
+        if not sep or not raw.strip() or not name.strip():
+            raise argparse.ArgumentTypeError(f"expected LABEL=NAME pairs separated by commas, got {pair!r}")
+        if raw.strip() in names:
+            raise argparse.ArgumentTypeError(f"label {raw.strip()!r} is named twice")
+        names[raw.strip()] = name.strip()
+    if len(set(names.values())) < len(names):
+        raise argparse.ArgumentTypeError(f"two labels get the same name: {value!r}")
+    return names
+
+
+def add_label_names_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--label-names",
+        type=label_names,
+        metavar="L=NAME,...",
+        help="name the data's labels, e.g. 0=negative,1=positive: the model predicts and reports the names "
+        "(give the same to `restext evaluate` for data with the raw labels)",
+    )
 
 
 def _column(value: str):
@@ -48,6 +78,8 @@ def read_options(args: argparse.Namespace) -> dict:
         options["label_column"] = _column(plain[0])
     if args.no_header:
         options["header"] = False
+    if getattr(args, "on_bad_row", None):
+        options["on_bad_row"] = args.on_bad_row
     return options
 
 

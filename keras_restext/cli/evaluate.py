@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 
-from keras_restext.cli.common import DATA_HELP, MODEL_HELP, add_data_options, positive_int, read_options, task_label_columns
+from keras_restext.cli.common import (
+    DATA_HELP,
+    MODEL_HELP,
+    add_data_options,
+    add_label_names_option,
+    positive_int,
+    read_options,
+    task_label_columns,
+)
 
 
 def add_parser(subparsers) -> None:
@@ -18,6 +26,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--model", required=True, metavar="PATH", help=MODEL_HELP)
     parser.add_argument("--data", required=True, metavar="PATH", help=f"labelled data: {DATA_HELP}")
     add_data_options(parser)
+    add_label_names_option(parser)
     parser.add_argument(
         "--batch-size", type=positive_int, default=256, metavar="N", help="texts per model call (default 256)"
     )
@@ -35,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         return _evaluate_tasks(predictor, args)
     if task_label_columns(args):
         raise ValueError(f"--label-column TASK=COLUMN is for multi-task models; {predictor.path} has one task")
-    data = read_dataset(args.data, **read_options(args))
+    data = read_dataset(args.data, **read_options(args)).with_label_names(args.label_names or {})
     vocabulary = LabelVocabulary(predictor.labels)
     vocabulary.check(data)  # an unknown label: DataError naming its file and line
     texts, labels = data.texts_and_labels()

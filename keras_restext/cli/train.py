@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from keras_restext.cli.common import DATA_HELP, add_data_options, fraction, positive_float, positive_int, read_options
+from keras_restext.cli.common import (
+    DATA_HELP,
+    add_data_options,
+    add_label_names_option,
+    fraction,
+    positive_float,
+    positive_int,
+    read_options,
+)
 from keras_restext.cli.tasks import TASKS_EXAMPLE, add_task_options, parse_tasks, run_multitask, training_options
 from keras_restext.cli.wording import say
 
@@ -42,6 +50,7 @@ def add_parser(subparsers) -> None:
                         help="without --validation, hold out this share of --train, stratified (default 0: none)")
     parser.add_argument("--test", metavar="PATH", help="test data, evaluated once at the end")
     add_data_options(parser)
+    add_label_names_option(parser)
     add_task_options(parser)
     group = parser.add_argument_group("model and training (defaults from the preset)")
     option = group.add_argument
@@ -91,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
         text_column=options.get("text_column"),
         label_column=options.get("label_column"),
         header=options.get("header"),
+        on_bad_row=options.get("on_bad_row"),
+        label_names=args.label_names or {},
         preset=args.preset,
         epochs=args.epochs,
         batch_size=args.batch_size,

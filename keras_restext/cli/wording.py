@@ -13,6 +13,9 @@ FLAG_WORDING = {
     "Pass another `output`,": "Pass another --output,",
     "(pass `export=` to write a SavedModel)": "(pass --export to write a SavedModel)",
     "Pass `tpu=` or set TPU_NAME,": "Set --tpu or TPU_NAME,",
+    "(or on_bad_row='skip')": "(or --on-bad-row skip)",
+    "`on_bad_row='skip'` is for one task;": "--on-bad-row skip is for one task;",
+    "`label_names` renames one task's labels;": "--label-names renames one task's labels;",
 }
 
 

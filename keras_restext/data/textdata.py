@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -86,6 +87,41 @@ class TextData:
             labels.append(row.label)
         return texts, labels
 
+    def with_label_names(self, names: Mapping[str, str]) -> TextData:
+        """The same examples with their labels renamed, e.g. `{"0": "negative", "1": "positive"}`,
+        so that a model learns, predicts and reports named classes. Labels are matched after
+        stripping spaces; a label the mapping does not name keeps its own.
+
+        Example:
+        >>> from keras_restext.data import read_dataset
+        >>> data = read_dataset((["a fine film", "a dull film"], ["1", "0"]))
+        >>> data.with_label_names({"0": "negative", "1": "positive"}).texts_and_labels()[1]
+        ['positive', 'negative']
+        """
+        names = {str(raw).strip(): str(name) for raw, name in names.items()}
+        if not names:
+            return self
+        table = tf.lookup.StaticHashTable(
+            tf.lookup.KeyValueTensorInitializer(list(names), list(names.values()), tf.string, tf.string),
+            default_value="",
+        )
+
+        @tf.autograph.experimental.do_not_convert
+        def rename(text, label):
+            found = table.lookup(tf.strings.strip(label))
+            return text, tf.where(tf.equal(found, ""), label, found)
+
+        def renamed_rows() -> Iterator[Row]:
+            for row in self.iter_rows():
+                yield row._replace(label=names.get(row.label.strip(), row.label))
+
+        return dataclasses.replace(
+            self,
+            dataset=self.dataset.map(rename),
+            label_names=None if self.label_names is None else [names.get(n, n) for n in self.label_names],
+            row_reader=renamed_rows,
+        )
+
     def report(self) -> str:
         """One line saying what was skipped or repaired, e.g. for a CLI; `""` when nothing was."""
         parts = []
@@ -112,6 +148,7 @@ class Tally:
         self._lock = threading.Lock()
         self._skips: dict[str, Counter] = {}
         self._decode: dict[str, int] = {}
+        self._reported: dict[str, tuple] = {}  # path -> what its last warning said
         self.data: TextData | None = None
 
     def start(self, path: str) -> None:
@@ -131,9 +168,14 @@ class Tally:
         self._publish()
 
     def finish(self, path: str) -> None:
-        """Logs a warning at the end of a pass over `path` if anything was skipped or repaired."""
+        """Logs a warning at the end of a pass over `path` if anything was skipped or repaired, once:
+        training reads a file several times (counting, adapting, every epoch), each pass alike."""
         skips = self._skips.get(path, Counter())
         decoded = self._decode.get(path, 0)
+        said = (tuple(sorted(skips.items())), decoded)
+        if self._reported.get(path) == said:
+            return
+        self._reported[path] = said
         if skips:
             reasons = ", ".join(f"{n} {why}" for why, n in sorted(skips.items()))
             logger.warning("%s: skipped %d row(s): %s", path, sum(skips.values()), reasons)

@@ -164,7 +164,13 @@ def _figure(width: float, height: float):
     return figure
 
 
-def plot_training_curves(path: str, history: Mapping[str, Sequence[float]], *, tasks: Sequence[str] | None = None) -> None:
+def plot_training_curves(
+    path: str,
+    history: Mapping[str, Sequence[float]],
+    *,
+    tasks: Sequence[str] | None = None,
+    kept_epoch: int | None = None,
+) -> None:
     """Draws loss and accuracy per epoch (training and validation) into a PNG.
 
     Args:
@@ -173,7 +179,16 @@ def plot_training_curves(path: str, history: Mapping[str, Sequence[float]], *, t
             an `epoch` column (0-based) gives the x axis.
         tasks: for a model of several tasks, the tasks whose `<task>_accuracy` (and
             `val_<task>_accuracy`) to draw, one line each, in the accuracy panel.
+        kept_epoch: the 1-based epoch whose weights the model keeps (the best one with validation
+            data, else the last), marked on every panel.
     """
+    training_curves_figure(history, tasks=tasks, kept_epoch=kept_epoch).savefig(path)
+
+
+def training_curves_figure(
+    history: Mapping[str, Sequence[float]], *, tasks: Sequence[str] | None = None, kept_epoch: int | None = None
+):
+    """The matplotlib `Figure` that `plot_training_curves` saves (same arguments)."""
     from matplotlib.ticker import MaxNLocator
 
     figure = _figure(10, 4)
@@ -189,14 +204,20 @@ def plot_training_curves(path: str, history: Mapping[str, Sequence[float]], *, t
             for key, label in ((name, "training"), (f"val_{name}", "validation")):
                 if key in history and len(history[key]):
                     axes.plot(epochs, history[key], marker="o", label=prefix + label)
+        if kept_epoch is not None:
+            axes.axvline(kept_epoch, color="gray", linestyle="--", label=f"kept: epoch {kept_epoch}")
         axes.set_xlabel("epoch")
-        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if 0 < len(epochs) <= 12:  # one tick per epoch (MaxNLocator puts fractions on a single epoch)
+            axes.set_xticks(epochs)
+            axes.set_xlim(min(epochs) - 0.5, max(epochs) + 0.5)
+        else:
+            axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_title(title)
         axes.grid(alpha=0.3)
         if axes.lines:
             axes.legend()
     figure.tight_layout()
-    figure.savefig(path)
+    return figure
 
 
 def plot_confusion_matrix(
@@ -238,6 +259,20 @@ def _per_class_table(report: Mapping) -> list[str]:
     return lines
 
 
+def _card_value(value) -> str:
+    """A config value as the card shows it; sequences as tuples, as the presets write them, so that
+    a re-export (whose config went through JSON, which has only lists) reads the same.
+
+    Example:
+    >>> _card_value([32, [64, 128]]), _card_value((3, 5)), _card_value("word")
+    ('(32, (64, 128))', '(3, 5)', "'word'")
+    """
+    def as_tuples(v):
+        return tuple(as_tuples(item) for item in v) if isinstance(v, (list, tuple)) else v
+
+    return repr(as_tuples(value))
+
+
 def card_run_sections(
     *,
     data: Mapping[str, object] | None,
@@ -257,10 +292,10 @@ def card_run_sections(
         lines.append(f"- parameters: {parameters:,}")
     for part, values in (config or {}).items():
         if isinstance(values, Mapping):
-            shown = ", ".join(f"{k}={v!r}" for k, v in values.items() if k != "vocabulary")
+            shown = ", ".join(f"{k}={_card_value(v)}" for k, v in values.items() if k != "vocabulary")
             lines.append(f"- {part}: {shown}")
         else:
-            lines.append(f"- {part}: {values!r}")
+            lines.append(f"- {part}: {_card_value(values)}")
     if training:
         lines += ["", "## Training", ""] + [f"- {k}: {v}" for k, v in training.items()]
     lines.append("")

@@ -84,7 +84,10 @@ def write_export(
             for task, names in tasks.items():
                 write_labels(os.path.join(folder, task_labels_file(task)), names)
         if history:
-            plot_training_curves(os.path.join(folder, CURVES_FILE), history, tasks=None if tasks is None else list(tasks))
+            plot_training_curves(
+                os.path.join(folder, CURVES_FILE), history, tasks=None if tasks is None else list(tasks),
+                kept_epoch=(training or {}).get("best epoch"),
+            )
         split = plotted_split(metrics)
         if split:
             reports = {None: metrics[split]} if tasks is None else metrics[split]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 
 import keras
@@ -64,10 +65,25 @@ def resolve_model_path(path: str) -> tuple[str, str]:
 
 
 def load_keras_model(path: str) -> keras.Model:
-    """Loads a `.keras` file written by keras_restext, with `safe_mode=True`."""
+    """Loads a `.keras` file written by keras_restext, with `safe_mode=True`.
+
+    Raises:
+        FileNotFoundError: there is no such file.
+        ValueError: the file is not a `.keras` archive (a zip file); Keras itself would say "File
+            not found" of a file that exists.
+    """
     import keras_restext.data  # noqa: F401  (registers the tokenizer layers)
     import keras_restext.layers  # noqa: F401  (registers the model layers)
 
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path}: no such file")
+    if os.path.isfile(path) and not zipfile.is_zipfile(path):
+        with open(path, "rb") as f:
+            start = f.read(8)
+        raise ValueError(
+            f"{path} is not a Keras model: a .keras file is a zip archive, this one starts with {start!r}"
+            " (a renamed or truncated file?)"
+        )
     return keras.saving.load_model(path, safe_mode=True)
 
 

@@ -106,18 +106,38 @@ def _is_number(text: str) -> bool:
         return False
 
 
+def _deep_vocabulary_size(model: keras.Model) -> int | None:
+    """The ids the embedding keeps when a `LimitVocabulary` ("deep_vocabulary") feeds it, else None."""
+    try:
+        return model.get_layer("deep_vocabulary").vocab_size
+    except ValueError:
+        return None
+
+
 def set_embedding_weights(model: keras.Model, matrix: np.ndarray, *, trainable: bool = True) -> None:
     """Loads `matrix` into the model's "embedding" layer; `trainable=False` keeps it frozen ("static").
 
+    `matrix` has a row per id of the tokenizer's vocabulary. A model whose embedding keeps only the
+    most frequent ids (`deep_vocab_size`, e.g. `restext_base`: 30,000 of a larger vocabulary that
+    the wide branch reads whole) takes the matrix's first rows: the vocabulary is ranked by
+    frequency and `LimitVocabulary` maps the other ids to OOV.
+
     Raises:
-        ValueError: when the matrix's shape differs from the layer's, naming both.
+        ValueError: when the matrix's dimension or vocabulary differs from the layer's, naming both.
     """
     layer = model.get_layer("embedding")
-    expected = tuple(layer.embeddings.shape)
-    if tuple(matrix.shape) != expected:
+    rows, dim = tuple(layer.embeddings.shape)
+    if matrix.shape[1] != dim:
         raise ValueError(
-            f"The word vectors matrix has shape {tuple(matrix.shape)}; the model's embedding needs {expected} "
-            "(vocabulary size, embedding_dim): build the model with embedding_dim equal to the vectors' dimension."
+            f"The word vectors have {matrix.shape[1]} dimensions; the model's embedding has {dim}: build the "
+            "model with embedding_dim equal to the vectors' dimension."
+        )
+    if matrix.shape[0] > rows and _deep_vocabulary_size(model) == rows:
+        matrix = matrix[:rows]
+    if matrix.shape[0] != rows:
+        raise ValueError(
+            f"The word vectors matrix has {matrix.shape[0]} rows (one per id of the tokenizer's vocabulary); the "
+            f"model's embedding has {rows}: build the model for the same tokenizer (vocab_size={matrix.shape[0]})."
         )
     layer.embeddings.assign(matrix)
     layer.trainable = trainable

@@ -111,7 +111,7 @@ def write_dir(directory: str, strategy: tf.distribute.Strategy | None = None) ->
 
     The temporary folder is on the worker's local disk, outside `directory` (the chief may delete or
     replace `directory` while the worker still writes), and the same across restarts of the same task,
-    so `BackupAndRestore` finds its backup again.
+    so that the worker's backup is found again.
     """
     if is_chief(strategy):
         return directory

@@ -226,6 +226,13 @@ def train_multitask(
     with start_run(config, fingerprint, strategy) as (output_dir, initial_epoch, held):
 
         check_task_names(list(tasks))
+        if config.label_names:
+            raise ValueError("`label_names` renames one task's labels; name the classes in each task's data instead.")
+        if config.on_bad_row not in (None, "error"):
+            raise ValueError(
+                f"`on_bad_row={config.on_bad_row!r}` is for one task; a multi-task run stops at a malformed row "
+                "(rows without a task's label are skipped for that task already)."
+            )
         splits, labels = read_tasks(
             tasks, format=config.format, text_column=config.text_column, label_column=config.label_column,
             header=config.header, validation_fraction=config.validation_fraction, seed=config.seed, log=say,

@@ -89,6 +89,10 @@ class TrainConfig:
         text_column: the text column (or a list of columns, joined with a space); None finds it.
         label_column: the label column; None finds it.
         header: csv/tsv: whether the files have a header row; None detects it.
+        on_bad_row: "error" (the default, None): a malformed row stops the run with one line naming
+            its file and line; "skip": such rows are skipped, counted and reported once.
+        label_names: the data's labels renamed, e.g. `{"0": "negative", "1": "positive"}`: the
+            model learns, predicts and reports the names (every split is renamed alike).
         preset: the preset that sets tokenizer, model and training defaults.
         epochs, batch_size, learning_rate, weight_decay, warmup_fraction, label_smoothing,
         patience: override the preset's training defaults. `batch_size` is per replica.
@@ -135,6 +139,8 @@ class TrainConfig:
     text_column: str | Sequence[str] | None = None
     label_column: str | None = None
     header: bool | None = None
+    on_bad_row: str | None = None
+    label_names: dict = field(default_factory=dict)
     preset: str = "restext_base"
     epochs: int | None = None
     batch_size: int | None = None
@@ -321,20 +327,23 @@ def count_examples(data) -> int:
 
 def _read_data(config: TrainConfig):
     """Training, validation and test `TextData` and the label vocabulary; unseen labels fail here."""
-    options = {k: getattr(config, k) for k in ("format", "text_column", "label_column", "header")}
+    options = {k: getattr(config, k) for k in ("format", "text_column", "label_column", "header", "on_bad_row")}
     options = {k: v for k, v in options.items() if v is not None}
-    train_data = read_dataset(config.train, **options)
+    def read(source):
+        return read_dataset(source, **options).with_label_names(config.label_names)
+
+    train_data = read(config.train)
     labels = LabelVocabulary.from_data(train_data)
     if len(labels) < 2:
         raise ValueError(f"Training needs at least 2 classes; {_source_name(config.train)} has only {labels.names!r}.")
     if config.validation is not None:
-        validation_data = read_dataset(config.validation, **options)
+        validation_data = read(config.validation)
         labels.check(validation_data)
     elif config.validation_fraction > 0:
         train_data, validation_data = split_validation(train_data, config.validation_fraction, seed=config.seed)
     else:
         validation_data = None
-    test_data = None if config.test is None else read_dataset(config.test, **options)
+    test_data = None if config.test is None else read(config.test)
     if test_data is not None:
         labels.check(test_data)
     return train_data, validation_data, test_data, labels

@@ -135,6 +135,10 @@ def _bad_inputs(tmp: Path, files: dict, model: str) -> dict:
     malformed.write_text('text,label\n"a fine film",positive\n"a dull film",negative,extra\n')
     unknown = tmp / "unknown.tsv"
     unknown.write_text("sentence\tlabel\ngreat film\tpositive\nodd film\tsurprised\n")
+    png = tmp / "model.keras"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    control = tmp / "control.jsonl"
+    control.write_text('{"text": "a fine film", "label": "pos"}\n{"text": "a dull\tfilm", "label": "neg"}\n')
     return {
         "missing file": (["train", "--train", str(tmp / "nope.tsv")], f"{tmp / 'nope.tsv'}: no such file"),
         "missing column": (
@@ -146,10 +150,26 @@ def _bad_inputs(tmp: Path, files: dict, model: str) -> dict:
             ["evaluate", "--model", model, "--data", str(unknown)],
             f"{unknown}:3: label 'surprised' was never seen",
         ),
+        "malformed row, the flag to skip it": (
+            ["train", "--train", str(malformed)], "quote fields that contain ',' or line breaks (or --on-bad-row skip)",
+        ),
+        "not a .keras file": (
+            ["evaluate", "--model", str(png), "--data", str(unknown)],
+            f"{png} is not a Keras model: a .keras file is a zip archive, this one starts with b'\\x89PNG",
+        ),
+        "raw control character in JSON": (
+            ["train", "--train", str(control)],
+            f"{control}:2: invalid JSON (a raw control character U+0009 inside a string at character 17: escape it "
+            "(\\u0009), or close the string before it: an unterminated string (a missing closing quote)",
+        ),
     }
 
 
-@pytest.mark.parametrize("case", ["missing file", "missing column", "malformed row", "unknown label"])
+BAD_INPUTS = ["missing file", "missing column", "malformed row", "unknown label", "malformed row, the flag to skip it",
+              "not a .keras file", "raw control character in JSON"]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS)
 def test_bad_input_is_one_line_and_exit_code_2(case, trained, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the default run folder, runs/, must not be created by a failed run anyway
     folder, files = trained
@@ -157,8 +177,55 @@ def test_bad_input_is_one_line_and_exit_code_2(case, trained, tmp_path, capsys, 
     assert main(argv) == 2
     captured = capsys.readouterr()
     lines = captured.err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"restext: error: {expected}"), captured.err
+    assert len(lines) == 1, captured.err
+    if case == "malformed row, the flag to skip it":
+        assert lines[0].endswith(expected), captured.err
+    else:
+        assert lines[0].startswith(f"restext: error: {expected}"), captured.err
     assert not (tmp_path / "runs").exists()
+
+
+def test_on_bad_row_skip_trains_on_the_other_rows(tmp_path, capsys, caplog):
+    data = tmp_path / "train.tsv"
+    rows = write_tsv(tmp_path / "rows.tsv", 60).read_text().splitlines()
+    data.write_text("\n".join([*rows[:20], "a row without its label", *rows[20:]]) + "\n")
+    argv = ["train", "--train", str(data), "--preset", "restext_small", "--epochs", "1", "--verbose", "0",
+            "--output", str(tmp_path / "run")]  # fmt: skip
+    assert main(argv) == 2
+    assert main([*argv, "--on-bad-row", "skip"]) == 0
+    assert "restext: 60 train examples" in capsys.readouterr().out
+    warnings = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
+    assert warnings == [f"{data}: skipped 1 row(s): 1 wrong number of fields"], warnings  # said once, not once a pass
+
+
+def test_a_file_that_is_not_utf8_is_reported_once(tmp_path, caplog):
+    data = tmp_path / "latin1.tsv"
+    data.write_bytes(b"sentence\tlabel\n" + b"".join(b"caf\xe9 film %d\t%d\n" % (i, i % 2) for i in range(40)))
+    argv = ["train", "--train", str(data), "--preset", "restext_small", "--epochs", "2", "--verbose", "0",
+            "--output", str(tmp_path / "run")]  # fmt: skip
+    assert main(argv) == 0
+    warnings = [r.getMessage() for r in caplog.records if "not valid UTF-8" in r.getMessage()]
+    assert warnings == [f"{data}: 40 line(s) or file(s) were not valid UTF-8; bad bytes replaced with U+FFFD"]
+
+
+def test_label_names_name_the_classes_the_model_predicts(tmp_path, capsys):
+    data = write_tsv(tmp_path / "train.tsv", 120)
+    raw = tmp_path / "raw.tsv"  # the same rows with labels 0/1, as SST-2 has them
+    raw.write_text(data.read_text().replace("\tnegative", "\t0").replace("\tpositive", "\t1"))
+    export = tmp_path / "savedmodels" / "named"
+    assert main(["train", "--train", str(raw), "--test", str(raw), "--preset", "restext_small", "--epochs", "1",
+                 "--verbose", "0", "--output", str(tmp_path / "run"), "--export", str(export),
+                 "--label-names", "0=negative,1=positive"]) == 0  # fmt: skip
+    assert (export / "1" / "labels.txt").read_text().split() == ["negative", "positive"]
+    capsys.readouterr()
+    assert main(["predict", "--model", str(export), "a great film"]) == 0
+    assert capsys.readouterr().out.split("\t")[0] in ("negative", "positive")
+    assert main(["evaluate", "--model", str(export), "--data", str(raw), "--label-names", "0=negative,1=positive",
+                 "--json"]) == 0  # fmt: skip
+    assert json.loads(capsys.readouterr().out)["examples"] == 120
+    with pytest.raises(SystemExit):
+        main(["train", "--train", str(raw), "--label-names", "0=negative,1"])
+    assert "--label-names: expected LABEL=NAME pairs separated by commas, got '1'" in capsys.readouterr().err
 
 
 def test_bad_input_from_the_shell_has_no_traceback(trained, tmp_path):

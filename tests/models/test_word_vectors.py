@@ -35,8 +35,11 @@ def test_static_and_non_static_embeddings(tmp_path):
     np.testing.assert_array_equal(np.asarray(embedding.embeddings)[2:4], [[1, 2], [3, 4]])
     assert not embedding.trainable
     assert all(w is not embedding.embeddings for w in model.trainable_weights)
-    with pytest.raises(ValueError, match=r"shape \(6, 2\); the model's embedding needs \(6, 32\)"):
+    with pytest.raises(ValueError, match=r"The word vectors have 2 dimensions; the model's embedding has 32"):
         set_embedding_weights(build_resnet_classifier(2, 6, preset="restext_small"), vectors.matrix)
+    with pytest.raises(ValueError, match=r"matrix has 6 rows .*; the model's embedding has 9: build the model for "
+                                         r"the same tokenizer \(vocab_size=6\)"):
+        set_embedding_weights(build_resnet_classifier(2, 9, preset="restext_small", embedding_dim=2), vectors.matrix)
 
 
 @pytest.mark.parametrize(

@@ -5,10 +5,12 @@
   shared benchmark data is never copied).
 - `predict_in_fresh_python`: serve a SavedModel from a new Python process that imports only TensorFlow.
 - `clean_log`: a subprocess's output without TensorFlow's C++ start-up lines.
+- `mounted_tmpfs`: a small (or read-only) file system of its own, for full-disk and read-only tests.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -89,3 +91,22 @@ def clean_log(text: str) -> str:
     """Drops TensorFlow's C++ start-up log lines, which no environment variable silences in TF 2.21."""
     noise = ("I0000 ", "W0000 ", "E0000 ", "WARNING: All log messages before absl::InitializeLog()")
     return "\n".join(line for line in text.splitlines() if not line.startswith(noise))
+
+
+@contextlib.contextmanager
+def mounted_tmpfs(path: Path, options: str):
+    """Mounts a tmpfs with `options` (e.g. "size=2m", "ro,size=1m") on `path` (created) for the block.
+
+    As root a read-only folder needs a read-only mount (chmod does not stop root), and a full disk
+    needs a small file system; a test that cannot mount fails, never skips.
+    """
+    import pytest
+
+    path.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.fail(f"this test mounts a tmpfs ({options}) and needs root: {mounted.stderr.decode().strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", str(path)], check=True)

@@ -19,7 +19,7 @@ from keras_restext.training.backup import (
     read_backup,
     save_backup,
 )
-from tests.training.helpers import write_tsv
+from tests.training.helpers import mounted_tmpfs, write_tsv
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -116,14 +116,9 @@ def test_leftovers_of_a_killed_write_are_removed(tmp_path):
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A 1 MB tmpfs: room for one backup of `_model(20000)`, not for a second beside it."""
-    path = tmp_path / "disk"
-    path.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(path)], capture_output=True)
-    if mounted.returncode != 0:
-        pytest.fail(f"this test mounts a small tmpfs and needs root: {mounted.stderr.decode().strip()}")
-    yield path
-    subprocess.run(["umount", str(path)], check=True)
+    """A 1 MB tmpfs: room for one backup of `_model(8000)`, not for a second beside it."""
+    with mounted_tmpfs(tmp_path / "disk", "size=1m") as path:
+        yield path
 
 
 def test_a_full_disk_leaves_the_previous_backup_whole(small_disk):

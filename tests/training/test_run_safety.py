@@ -18,7 +18,7 @@ from keras_restext.export.loading import load_keras_model
 from keras_restext.training import train
 from keras_restext.training.backup import read_backup
 from keras_restext.training.run_lock import RunFolderInUse, run_folder_lock
-from tests.training.helpers import clean_log, write_tsv
+from tests.training.helpers import clean_log, mounted_tmpfs, write_tsv
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = {"preset": "restext_small", "epochs": 1, "verbose": 0, "log": None, "tensorboard": False}
@@ -27,13 +27,8 @@ TINY = {"preset": "restext_small", "epochs": 1, "verbose": 0, "log": None, "tens
 @pytest.fixture
 def read_only_dir(tmp_path):
     """A read-only file system (a tmpfs mounted ro): as root, chmod alone does not stop writes."""
-    path = tmp_path / "read_only"
-    path.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(path)], capture_output=True)
-    if mounted.returncode != 0:
-        pytest.fail(f"this test mounts a read-only tmpfs and needs root: {mounted.stderr.decode().strip()}")
-    yield path
-    subprocess.run(["umount", str(path)], check=True)
+    with mounted_tmpfs(tmp_path / "read_only", "ro,size=1m") as path:
+        yield path
 
 
 def _restext(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -156,13 +151,8 @@ def test_a_kill_during_export_keeps_the_training_and_the_rerun_exports(tmp_path)
 
 @pytest.fixture
 def two_mb_disk(tmp_path):
-    path = tmp_path / "disk"
-    path.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(path)], capture_output=True)
-    if mounted.returncode != 0:
-        pytest.fail(f"this test mounts a 2 MB tmpfs and needs root: {mounted.stderr.decode().strip()}")
-    yield path
-    subprocess.run(["umount", str(path)], check=True)
+    with mounted_tmpfs(tmp_path / "disk", "size=2m") as path:
+        yield path
 
 
 @pytest.mark.slow

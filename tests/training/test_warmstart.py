@@ -84,6 +84,23 @@ def test_embeddings_from_a_vectors_file(tmp_path, files, trainable):
         np.testing.assert_array_equal(rows, expected)
 
 
+def test_embeddings_with_a_preset_whose_embedding_keeps_the_frequent_ids(tmp_path, files):
+    # restext_base embeds the 30,000 most frequent ids of a larger (bigram) vocabulary; here 40 of them.
+    path, table = _vectors_file(tmp_path, [w for words in CUES.values() for w in words] + FILLER, dim=8)
+    result = train(
+        **files, preset="restext_base", model_overrides={"deep_vocab_size": 40}, epochs=1, embeddings=path,
+        embeddings_trainable=False, output=str(tmp_path / "run"), verbose=0, tensorboard=False, log=None,
+    )  # fmt: skip
+    vocabulary = result.tokenizer.get_vocabulary()
+    assert len(vocabulary) > 40  # the wide branch reads all of it
+    embedding = np.asarray(result.classifier.get_layer("embedding").embeddings)
+    assert embedding.shape == (40, 8)
+    found = [i for i, token in enumerate(vocabulary[:40]) if token in table]
+    assert found
+    for i in found:
+        np.testing.assert_allclose(embedding[i], table[vocabulary[i]], rtol=1e-6)
+
+
 def test_a_malformed_vectors_file_names_its_line(tmp_path, files):
     path = tmp_path / "bad.vec"
     path.write_text("great 1 2 3\nboring 1 2\n", encoding="utf-8")

@@ -56,11 +56,26 @@ def _objects(path: str, opts: dict, tally: Tally) -> Iterator[tuple[int, object]
                 yield line, json.loads(text)
             except json.JSONDecodeError as err:
                 yield line, DataError(
-                    f"invalid JSON ({err.msg} at character {err.pos + 1}: {shorten(text.strip(), 40)})",
+                    f"invalid JSON ({_json_problem(err)}: {shorten(text.strip(), 40)})",
                     path=path,
                     line=line,
                     expected="one JSON object per line (or on_bad_row='skip')",
                 )
+
+
+def _json_problem(err: json.JSONDecodeError) -> str:
+    """What is wrong at `err.pos`, in words: Python's message for a control character ends in "at"."""
+    at = f"character {err.pos + 1}"
+    if err.msg.startswith("Invalid control character"):
+        char = err.doc[err.pos] if err.pos < len(err.doc) else ""
+        return (
+            f"a raw control character U+{ord(char):04X} inside a string at {at}: escape it (\\u{ord(char):04x}), "
+            "or close the string before it: an unterminated string (a missing closing quote) runs into the "
+            "next characters"
+        )
+    if err.msg.startswith(("Unterminated string", "Expecting ',' delimiter", "Expecting ':' delimiter")):
+        return f"{err.msg} at {at}: is a closing quote missing?"
+    return f"{err.msg.removesuffix(' at')} at {at}"
 
 
 def _pick_key(obj: dict, given, names, role: str, path: str, line: int) -> list[str]:
