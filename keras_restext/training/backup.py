@@ -10,6 +10,8 @@ resumed run draws other dropout masks than the uninterrupted one. Here every fil
 temporary name, flushed and renamed (`keras_restext.files.write_atomically`), `state.json` last:
 it always names a complete state file. On resume the checksum is verified and every variable must
 be found with its shape; a backup that fails either is refused (`DamagedBackup`), never half-loaded.
+The price of whole-or-absent: while an epoch's state is written, the previous one is still on the
+disk, so the folder needs room for two states (a full disk is one `OSError`, the old state kept).
 """
 
 from __future__ import annotations
