@@ -4,6 +4,7 @@
     python -m benchmarks.depth --quick               # smoke test: subsets, 1 seed, 1 epoch
     python -m benchmarks.depth --rows restext_base,restext_deep32 --datasets mr --seeds 1
     python -m benchmarks.depth --resume              # go on with an interrupted run: finished jobs are kept
+    python -m benchmarks.depth --render              # write depth.md again from depth.json (no training)
 
 Every row trains through `benchmarks.ours.train_ours` (the package's `train`, as `benchmarks.run`
 does for the default), one job at a time in a fresh process (`benchmarks.jobs`), and reports test
@@ -53,6 +54,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="smoke test: small subsets, 1 seed, 1 epoch")
     parser.add_argument("--timeout", type=float, default=None, help="seconds allowed per job (default: none)")
     parser.add_argument("--results", type=Path, default=None, help="results JSON (default benchmarks/results/depth.json)")
+    parser.add_argument("--render", action="store_true", help="only write the results' markdown again from their JSON")
     parser.add_argument("--resume", action="store_true",
                         help="keep the results file's finished jobs and run only the others (same command otherwise)")
     args = parser.parse_args(argv)
@@ -116,7 +118,47 @@ def render(data: dict) -> str:
             )
     lines += ["", "Rows:", *(f"- `{row}`: {ROWS[row][2]} (preset `{ROWS[row][0]}`"
                              + (f", {ROWS[row][1]}" if ROWS[row][1] else "") + ")" for row in ROWS)]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + ["", *targets(runs)]) + "\n"
+
+
+def _mean(runs: list[dict], row: str, dataset: str, key: str) -> float | None:
+    values = [r[key] for r in _ok([r for r in runs if r.get("row") == row and r.get("dataset") == dataset]) if key in r]
+    return statistics.fmean(values) if values else None
+
+
+DEEP_ROWS = ("restext_deep32", "restext_deep64", "dpcnn")
+
+
+def targets(runs: list[dict]) -> list[str]:
+    """The depth targets of the issue that this table alone decides, met or missed by how much.
+
+    (The default against fastText and TF-IDF + LR is `benchmarks.run`'s page.)
+    """
+    lines = ["## Depth targets (from the runs above)", "", "| target | set | measured | met |", "|---|---|---|---|"]
+    for dataset in DATASETS:
+        base = _mean(runs, "restext_base", dataset, "accuracy")
+        if base is None:
+            continue
+        for row in DEEP_ROWS:
+            deep = _mean(runs, row, dataset, "accuracy")
+            if deep is not None:
+                gap = 100 * (deep - base)
+                lines.append(f"| `{row}` within 1.0 point of `restext_base` | {DATASET_NAMES.get(dataset, dataset)} "
+                             f"| {100 * deep:.1f} vs {100 * base:.1f} ({gap:+.1f}) | {'yes' if gap >= -1.0 else 'no'} |")
+    if _mean(runs, "restext_base", "20news", "accuracy") is not None:
+        base = _mean(runs, "restext_base", "20news", "accuracy")
+        best = max(((_mean(runs, row, "20news", "accuracy") or 0, row) for row in DEEP_ROWS))
+        lines.append(f"| a deep preset above `restext_base` | 20 Newsgroups | `{best[1]}` {100 * best[0]:.1f} vs "
+                     f"{100 * base:.1f} | {'yes' if best[0] > base else 'no'} |")
+        alone = _mean(runs, "restext_base", "20news", "deep_alone_accuracy")
+        if alone is not None:
+            lines.append(f"| the residual branch alone >= 85% | 20 Newsgroups | {100 * alone:.1f} | {'yes' if alone >= 0.85 else 'no'} |")
+    base_time, deep_time = (_mean(runs, row, "mr", "train_seconds") for row in ("restext_base", "restext_deep64"))
+    if base_time and deep_time:
+        ratio = deep_time / base_time
+        lines.append(f"| `restext_deep64` training <= 5x `restext_base`'s | MR | {deep_time:.0f} s vs {base_time:.0f} s "
+                     f"({ratio:.1f}x) | {'yes' if ratio <= 5 else 'no'} |")
+    return lines
 
 
 def _job_key(job: dict) -> tuple:
@@ -135,6 +177,10 @@ def _finished(args: argparse.Namespace) -> dict | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.render:
+        args.results.with_suffix(".md").write_text(render(json.loads(args.results.read_text())))
+        print(f"Wrote {args.results.with_suffix('.md')}")
+        return 0
     data = _finished(args) or {
         "meta": {
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
