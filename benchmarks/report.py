@@ -248,9 +248,17 @@ def render(data: dict) -> str:
         *(efficiency_section(eff) if eff and "error" not in eff else [
             "Not measured in this run." if not eff else f"Failed: {eff['error']}"]),
         "",
-        "## Targets of issue #6",
+        "## Targets",
         "",
         *targets_table(runs, eff if eff and "error" not in eff else None),
+        "",
+        "## Depth",
+        "",
+        "Does depth pay? Every word-level trunk (the default's, 32 and 64 layers, `dpcnn`, and separable "
+        "convolutions at kernel sizes 3, 5, 7) under the default's recipe, with the residual branch's accuracy "
+        "alone and the time per example: [benchmarks/results/depth.md](../benchmarks/results/depth.md), written "
+        "by the sibling command `python -m benchmarks.depth` (hours on a 2-core CPU; `--resume` goes on with an "
+        "interrupted run).",
         "",
         "## Notes",
         "",
