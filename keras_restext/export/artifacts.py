@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from keras_restext.files import process_alive, write_atomically
+from keras_restext.files import process_alive, write_bytes_atomically
 
 LABELS_FILE = "labels.txt"
 METRICS_FILE = "metrics.json"
@@ -145,13 +145,7 @@ def _json_ready(value):
 
 def write_json(path: str, payload: Mapping) -> None:
     """Writes a dict as indented JSON (numpy scalars converted, NaN written as null), whole or not at all."""
-    text = json.dumps(_json_ready(payload), indent=2) + "\n"
-
-    def write(tmp: str) -> None:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-
-    write_atomically(path, write)
+    write_bytes_atomically(path, (json.dumps(_json_ready(payload), indent=2) + "\n").encode("utf-8"))
 
 
 def _figure(width: float, height: float):
