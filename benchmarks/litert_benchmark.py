@@ -72,8 +72,9 @@ def measure(name: str, version: str, test_file: str, latency_texts: int | None, 
 
     model = load_keras_model(os.path.join(version, "model.keras"))
     tokenizer = serving_parts(model)[0]
+    serve_text = text_function(model)
     converted = np.concatenate(
-        [text_function(model)(tf.constant(texts[i : i + 256]))["probabilities"].numpy() for i in range(0, len(texts), 256)]
+        [serve_text(tf.constant(texts[i : i + 256]))["probabilities"].numpy() for i in range(0, len(texts), 256)]
     )
     ids = [tokenizer(tf.constant([text])).numpy().astype(np.int32) for text in texts]
     with tempfile.TemporaryDirectory(prefix="litert-bench-") as folder:
@@ -134,7 +135,7 @@ def markdown(rows: list[dict], latency_texts: int | None, flex: str | None) -> s
         max_dp = f"{row['max_dp']:.2g}" if "max_dp" in row else "—"
         latency = f"{row['ms']:.2f}" if "ms" in row else "—"
         lines.append(
-            f"| {row['set']} | {row['model']} | {row['bytes'] / 1e6:.2f} | {100 * row['bytes'] / base:.0f}% | {accuracy} "
+            f"| {row['set']} | {row['model']} | {row['bytes'] / 1e6:.2f} | {100 * row['bytes'] / base:.1f}% | {accuracy} "
             f"| {max_dp} | {latency} |"
         )
     return "\n".join(lines) + "\n"

@@ -3,13 +3,14 @@
 Two flatbuffers, both converted from a `tf.function` over the serving model's parts:
 
 - `model.tflite`: raw UTF-8 strings `[batch]` in, `probabilities` and `label_id` out, the tokenizer
-  inside. Its string ops (lower-casing, the punctuation regex, the whitespace split, the n-gram
-  joins) run in LiteRT's Flex delegate (`SELECT_TF_OPS`); the vocabulary lookup is LiteRT's builtin
-  hash table, and the network builtin ops. TensorFlow's `StringNGrams` op has no Flex
-  kernel, and ragged tensors do not convert, so the tokenizer is rebuilt here from the split's sparse
-  output: every n-gram is the join of adjacent words of one row, placed after the row's words, and
-  the ids are scattered into the padded `[batch, length]` matrix the classifier reads. The ids equal
-  the tokenizer's (tests compare them on real texts).
+  inside. Its string ops (lower-casing, the punctuation regex, the whitespace split) run in
+  LiteRT's Flex delegate (`SELECT_TF_OPS`); the word lookup is LiteRT's builtin hash table, and
+  the network builtin ops. TensorFlow's `StringNGrams` op has no Flex kernel, and ragged tensors
+  do not convert, so the tokenizer is rebuilt here from the split's sparse output: every n-gram's
+  id comes from the keys of its adjacent words of one row (`NGramLookup`: only the words are
+  stored as strings), placed after the row's words, and the ids are scattered into the padded
+  `[batch, length]` matrix the classifier reads. The ids equal the tokenizer's (tests compare
+  them on real texts).
 - `model_ids.tflite`: int32 token ids `[batch, length]` in (0 = padding), `probabilities` and
   `label_id` out, LiteRT builtin ops only: for apps that tokenize themselves, following the
   `tokenization.md` written beside it.
@@ -28,11 +29,11 @@ import keras
 import tensorflow as tf
 
 from keras_restext.data.tokenizers import OOV_ID, CharTokenizer, WordPieceTokenizer, WordTokenizer
+from keras_restext.export.ngram_lookup import NGramLookup
 from keras_restext.export.serving import (
     INPUT_NAME,
     SIGNATURE,
     LabelOutputs,
-    _tracked_resources,
     serving_labels,
     serving_tasks,
 )
@@ -92,14 +93,13 @@ def _outputs(classifier: keras.Model, heads: Sequence[LabelOutputs], ids: tf.Ten
 
 
 # -- the tokenizer, in ops that convert --------------------------------------------------------
-def _scatter_ids(rows, positions, ids, batch, longest: tf.Tensor, tokenizer) -> tf.Tensor:
+def _scatter_ids(rows, positions, ids, batch, longest: tf.Tensor, max_length: int, pad_to_max_length: bool) -> tf.Tensor:
     """Sparse tokens (row, position, id) → dense int32 ids `[batch, length]`, truncated to
     `max_length` and padded like `Tokenizer.tokenize`: to the longest row, at least one column, or
     to exactly `max_length` with `pad_to_max_length`."""
-    max_length = tokenizer.max_length
     keep = positions < max_length
     rows, positions, ids = (tf.boolean_mask(x, keep) for x in (rows, positions, ids))
-    if tokenizer.pad_to_max_length:
+    if pad_to_max_length:
         width = tf.constant(max_length, tf.int32)
     else:
         width = tf.clip_by_value(longest, 1, max_length)
@@ -112,52 +112,60 @@ def _row_counts(rows: tf.Tensor, batch: tf.Tensor) -> tf.Tensor:
     return tf.math.unsorted_segment_sum(tf.ones_like(rows), rows, batch)
 
 
-def word_token_ids(tokenizer: WordTokenizer, text: tf.Tensor) -> tf.Tensor:
+class LiteRTWordTokenizer(tf.Module):
     """`WordTokenizer.tokenize` rebuilt from ops that LiteRT converts (builtins and Flex).
 
     The words come from `StringSplitV2` (the op behind `tf.strings.split`) as sparse
-    `(row, column)` indices; the n-grams of width k are the joins of k adjacent words of one row,
-    placed after the row's words and its shorter n-grams, as `tf.strings.ngrams` orders them.
+    `(row, column)` indices. Their keys come from a string table of the words alone, and the
+    n-grams of width k, the runs of k adjacent words of one row, get their ids from those keys
+    (`NGramLookup`: no n-gram strings are joined or stored). They are placed after the row's words
+    and its shorter n-grams, as `tf.strings.ngrams` orders them.
 
     Args:
         tokenizer: an adapted `WordTokenizer`.
-        text: tf.string `[batch]`.
-
-    Returns:
-        int32 ids `[batch, length]`, equal to `tokenizer(text)`.
 
     Example:
     ```python
-    word_token_ids(tokenizer, tf.constant(["a great film"]))
+    LiteRTWordTokenizer(tokenizer)(tf.constant(["a great film"]))  # == tokenizer(["a great film"])
     ```
     """
-    batch = tf.shape(text)[0]
-    strings = tokenizer.standardize(text)
-    split = tf.raw_ops.StringSplitV2(input=strings, sep="", maxsplit=-1)  # "" = runs of whitespace
-    words = split.values
-    rows = tf.cast(split.indices[:, 0], tf.int32)
-    columns = tf.cast(split.indices[:, 1], tf.int32)
-    counts = _row_counts(rows, batch)
-    tokens, token_rows, positions = [words], [rows], [columns]
-    offset = counts  # where the next width's n-grams start in each row
-    total = tf.size(words)
-    for width in range(2, tokenizer.ngrams + 1):
-        # The n-gram starting at word i spans words i .. i+width-1: valid when they share a row.
-        starts = tf.maximum(total - width + 1, 0)
-        first_rows = rows[:starts]
-        same_row = tf.equal(first_rows, rows[width - 1 : width - 1 + starts])
-        parts = [words[k : k + starts] for k in range(width)]
-        grams = tf.boolean_mask(tf.strings.join(parts, separator=" "), same_row)
-        gram_rows = tf.boolean_mask(first_rows, same_row)
-        gram_columns = tf.boolean_mask(columns[:starts], same_row)
-        tokens.append(grams)
-        token_rows.append(gram_rows)
-        positions.append(tf.gather(offset, gram_rows) + gram_columns)
-        offset = offset + tf.maximum(counts - width + 1, 0)
-    tokens, token_rows, positions = (tf.concat(x, axis=0) for x in (tokens, token_rows, positions))
-    ids = tokenizer.lookup_table.lookup(tokens)
-    longest = tf.reduce_max(tf.concat([offset, [0]], axis=0))
-    return _scatter_ids(token_rows, positions, ids, batch, longest, tokenizer)
+
+    def __init__(self, tokenizer: WordTokenizer):
+        super().__init__(name="litert_word_tokenizer")
+        # The settings, not the layer: tracking it would bring its table of every entry along.
+        self._standardize = tokenizer.standardize
+        self._ngrams, self._max_length = tokenizer.ngrams, tokenizer.max_length
+        self._pad_to_max_length = tokenizer.pad_to_max_length
+        self.lookup = NGramLookup(tokenizer.get_vocabulary(), tokenizer.ngrams)
+
+    def __call__(self, text: tf.Tensor) -> tf.Tensor:
+        """tf.string `[batch]` → int32 ids `[batch, length]`, equal to `tokenizer(text)`."""
+        lookup = self.lookup
+        batch = tf.shape(text)[0]
+        strings = self._standardize(text)
+        split = tf.raw_ops.StringSplitV2(input=strings, sep="", maxsplit=-1)  # "" = runs of whitespace
+        rows = tf.cast(split.indices[:, 0], tf.int32)
+        columns = tf.cast(split.indices[:, 1], tf.int32)
+        keys = lookup.word_keys(split.values)
+        counts = _row_counts(rows, batch)
+        ids, token_rows, positions = [lookup.word_ids(keys)], [rows], [columns]
+        offset = counts  # where the next width's n-grams start in each row
+        total = tf.size(keys)
+        nodes = keys  # the trie node of the n-gram starting at each word, one width at a time
+        for width in range(2, self._ngrams + 1):
+            # The n-gram starting at word i spans words i .. i+width-1: valid when they share a row.
+            starts = tf.maximum(total - width + 1, 0)
+            nodes = lookup.extend(nodes[:starts], keys[width - 1 : width - 1 + starts], width)
+            first_rows = rows[:starts]
+            same_row = tf.equal(first_rows, rows[width - 1 : width - 1 + starts])
+            ids.append(tf.boolean_mask(lookup.ngram_ids(nodes, width), same_row))
+            gram_rows = tf.boolean_mask(first_rows, same_row)
+            token_rows.append(gram_rows)
+            positions.append(tf.gather(offset, gram_rows) + tf.boolean_mask(columns[:starts], same_row))
+            offset = offset + tf.maximum(counts - width + 1, 0)
+        ids, token_rows, positions = (tf.concat(x, axis=0) for x in (ids, token_rows, positions))
+        longest = tf.reduce_max(tf.concat([offset, [0]], axis=0))
+        return _scatter_ids(token_rows, positions, ids, batch, longest, self._max_length, self._pad_to_max_length)
 
 
 def char_token_ids(tokenizer: CharTokenizer, text: tf.Tensor) -> tf.Tensor:
@@ -187,7 +195,7 @@ def char_token_ids(tokenizer: CharTokenizer, text: tf.Tensor) -> tf.Tensor:
     positions = index - tf.gather(splits, rows)
     ids = _lookup_characters(tokenizer, points)
     longest = tf.reduce_max(tf.concat([splits[1:] - splits[:-1], [0]], axis=0))
-    return _scatter_ids(rows, positions, ids, batch, longest, tokenizer)
+    return _scatter_ids(rows, positions, ids, batch, longest, tokenizer.max_length, tokenizer.pad_to_max_length)
 
 
 def _lookup_characters(tokenizer: CharTokenizer, points: tf.Tensor) -> tf.Tensor:
@@ -213,7 +221,7 @@ def convertible_tokenizer(tokenizer: keras.layers.Layer) -> Callable[[tf.Tensor]
     ```
     """
     if isinstance(tokenizer, WordTokenizer):
-        return lambda text: word_token_ids(tokenizer, text)
+        return LiteRTWordTokenizer(tokenizer)
     if isinstance(tokenizer, CharTokenizer) and tokenizer.mode == "chars":
         return lambda text: char_token_ids(tokenizer, text)
     if isinstance(tokenizer, WordPieceTokenizer):
@@ -236,7 +244,8 @@ def _check_quantize(quantize: str | None) -> None:
 
 
 class _ConversionModule(tf.Module):
-    """What the converter reads: the serving model's variables and lookup tables, and one function.
+    """What the converter reads: the serving model's variables, the lookup tables of the function's
+    tokenizer (`tokenizer`: None for none), and one function.
 
     Converted from a SavedModel of this module, not from the concrete function alone: from a
     concrete function the converter (TF 2.21) neither initialises a captured lookup table nor, when
@@ -244,17 +253,17 @@ class _ConversionModule(tf.Module):
     interpreter returns NaNs).
     """
 
-    def __init__(self, model: keras.Model, function, *, tables: bool):
+    def __init__(self, model: keras.Model, function, *, tokenizer: tf.Module | None):
         super().__init__(name="restext_litert")
         self.model_variables = [variable.value for variable in model.variables]
-        # Only tables the function reads: an unused one still brings its initialiser into the graph.
-        self.resources = _tracked_resources(model) if tables else []
+        # Not the serving model's tables: an unused one still brings its initialiser into the graph.
+        self.tokenizer = tokenizer
         self.serve = function
 
 
-def _convert(model: keras.Model, function, *, flex: bool, tables: bool, quantize: str | None) -> bytes:
+def _convert(model: keras.Model, function, *, flex: bool, tokenizer: tf.Module | None, quantize: str | None) -> bytes:
     with tempfile.TemporaryDirectory(prefix="restext-litert-") as folder:
-        module = _ConversionModule(model, function, tables=tables)
+        module = _ConversionModule(model, function, tokenizer=tokenizer)
         tf.saved_model.save(module, folder, signatures={SIGNATURE: function.get_concrete_function()})
         converter = tf.lite.TFLiteConverter.from_saved_model(folder, signature_keys=[SIGNATURE])
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
@@ -292,7 +301,7 @@ def convert_ids_model(model: keras.Model, *, quantize: str | None = None) -> byt
     def serve_ids(token_ids):
         return _outputs(classifier, heads, token_ids)
 
-    return _convert(model, serve_ids, flex=False, tables=False, quantize=quantize)
+    return _convert(model, serve_ids, flex=False, tokenizer=None, quantize=quantize)
 
 
 def convert_text_model(model: keras.Model, *, quantize: str | None = None) -> bytes:
@@ -318,9 +327,12 @@ def convert_text_model(model: keras.Model, *, quantize: str | None = None) -> by
     ```
     """
     _check_quantize(quantize)
-    # Only the word tokenizer's table is looked up; the char one's would bring Flex table ops.
-    tables = isinstance(serving_parts(model)[0], WordTokenizer)
-    return _convert(model, text_function(model), flex=True, tables=tables, quantize=quantize)
+    tokenizer, classifier, heads = serving_parts(model)
+    tokenize = convertible_tokenizer(tokenizer)
+    function = _text_function(classifier, heads, tokenize)
+    # The word tokenizer's words table; the char tokenizer has none (its vocabulary is compared).
+    tables = tokenize if isinstance(tokenize, tf.Module) else None
+    return _convert(model, function, flex=True, tokenizer=tables, quantize=quantize)
 
 
 def text_function(model: keras.Model) -> tf.types.experimental.PolymorphicFunction:
@@ -336,8 +348,10 @@ def text_function(model: keras.Model) -> tf.types.experimental.PolymorphicFuncti
     ```
     """
     tokenizer, classifier, heads = serving_parts(model)
-    tokenize = convertible_tokenizer(tokenizer)
+    return _text_function(classifier, heads, convertible_tokenizer(tokenizer))
 
+
+def _text_function(classifier: keras.Model, heads: Sequence[LabelOutputs], tokenize) -> tf.types.experimental.PolymorphicFunction:
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name=INPUT_NAME)])
     def serve_text(text):
         return _outputs(classifier, heads, tokenize(text))
@@ -581,6 +595,7 @@ def export_litert_from_path(model_path: str, export_dir: str, *, quantize: str |
 
 __all__ = [
     "IDS_MODEL_FILE",
+    "LiteRTWordTokenizer",
     "QUANTIZATIONS",
     "TEXT_MODEL_FILE",
     "TOKENIZATION_FILE",
@@ -595,5 +610,4 @@ __all__ = [
     "serving_parts",
     "text_function",
     "tokenization_spec",
-    "word_token_ids",
 ]

@@ -34,10 +34,11 @@ EDGE_TEXTS = [
     "İstanbul ΣΑΣ Straße", "日本語のテキスト。", "emoji 😀 ok 👍🏽", "don't -- stop",
     "UPPER lower MiXeD",
 ]  # fmt: skip
-# The Flex ops the raw-string models may use: strings only (all numeric work is builtin).
+# The Flex ops the raw-string models may use: strings only (all numeric work is builtin; n-grams are
+# found from word keys, so no strings are joined or concatenated).
 STRING_FLEX_OPS = {
-    "FlexConcatV2", "FlexStaticRegexReplace", "FlexStringJoin", "FlexStringLower", "FlexStringSplitV2",
-    "FlexSubstr", "FlexUnicodeDecode", "FlexUnicodeTranscode",
+    "FlexStaticRegexReplace", "FlexStringLower", "FlexStringSplitV2", "FlexSubstr", "FlexUnicodeDecode",
+    "FlexUnicodeTranscode",
 }  # fmt: skip
 
 
@@ -137,6 +138,16 @@ def test_text_model_converts_with_string_flex_ops_only_and_its_function_matches_
             assert np.abs(converted[name] - value).max() < 1e-4
         elif name.endswith("label_id"):
             np.testing.assert_array_equal(converted[name], value)
+
+
+def test_the_text_model_stores_the_words_but_no_ngram_strings():
+    model = serving_model("restext_base")
+    flatbuffer = convert_text_model(model)
+    vocabulary = model.layers[1].get_vocabulary()
+    words = [token for token in vocabulary[2:] if " " not in token]
+    ngrams = [token for token in vocabulary[2:] if " " in token]
+    assert len(ngrams) >= 10 and all(word.encode() in flatbuffer for word in words)
+    assert not [ngram for ngram in ngrams if ngram.encode() in flatbuffer]
 
 
 def test_wordpiece_exports_the_ids_model_and_says_why_there_is_no_text_model(tmp_path):
