@@ -6,7 +6,9 @@ column of a file it shares with other tasks (`tasks_from_columns("data.csv", {"s
 of every other task is masked for it (its sample weight is 0 for that head), so the examples of
 MR teach the sentiment head, TREC's the question head, and both teach the shared trunk.
 
-The steps, as in `train`:
+`train_multitask` runs `train`'s very path (`trainer.run_training`); `SeveralTasks` gives it the
+data, heads, losses and metrics of several tasks where `trainer.OneTask` gives those of one. The
+steps:
 
 1. read every task's data into memory; tasks that name the same file (and the same validation and
    test files) share its rows, an empty label cell meaning "no label for this task"; no validation
@@ -34,35 +36,16 @@ import hashlib
 import json
 import os
 import re
-import time
 from collections.abc import Callable, Mapping, Sequence
-
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_restext.data import make_tokenizer
 from keras_restext.data.tasks import TaskData, build_task_pipeline, read_tasks, tasks_from_columns
-from keras_restext.export import Predictor
-from keras_restext.models import build_resnet_classifier, set_wide_idf
-from keras_restext.training.callbacks import ShuffleEpoch
-from keras_restext.training.distribute import effective_steps_per_execution, patch_for_multiworker, with_shard_policy
-from keras_restext.training.metrics import evaluate_texts, format_report
-from keras_restext.training.trainer import (
-    TrainConfig,
-    TrainResult,
-    finished_run,
-    fit_and_restore,
-    record_run,
-    run_facts,
-    run_optimizer,
-    save_and_export,
-    start_run,
-    training_dtype_policy,
-    wide_idf,
-)
-from keras_restext.training.warmstart import apply_embeddings, prepare_embeddings, pretrain_stages
+from keras_restext.training.distribute import patch_for_multiworker
+from keras_restext.training.metrics import evaluate_texts
+from keras_restext.training.trainer import TrainConfig, TrainResult, run_optimizer, run_training
 
 MEAN_ACCURACY = "mean_task_accuracy"
 DEFAULT_MONITOR = "val_" + MEAN_ACCURACY
@@ -116,6 +99,18 @@ class MeanTaskAccuracy(keras.callbacks.Callback):
                 logs[f"{prefix}{MEAN_ACCURACY}"] = float(np.mean(values))
 
 
+def multitask_losses(training: dict, loss_weights: Mapping[str, float]) -> dict:
+    """The `compile` arguments of several tasks: per task a label-smoothed cross-entropy weighted by
+    the sample weights (so missing labels are masked) and by the task's loss weight, and an
+    accuracy over the labelled examples."""
+    tasks = list(loss_weights)
+    return {
+        "loss": {t: keras.losses.CategoricalCrossentropy(label_smoothing=training["label_smoothing"]) for t in tasks},
+        "loss_weights": {t: float(loss_weights[t]) for t in tasks},
+        "weighted_metrics": {t: ["accuracy"] for t in tasks},
+    }
+
+
 def compile_multitask(
     classifier: keras.Model,
     training: dict,
@@ -126,16 +121,12 @@ def compile_multitask(
     jit_compile: bool | str = "auto",
     steps_per_execution: int = 1,
 ) -> keras.Model:
-    """AdamW with warm-up and cosine decay; per task a label-smoothed cross-entropy (weighted by the
-    sample weights, so missing labels are masked) and an accuracy over the labelled examples.
-    The learning rate is scaled linearly with the strategy's replicas, as in `train`."""
-    tasks = list(loss_weights)
+    """Compiles a multi-task classifier as `train_multitask` does: AdamW with warm-up and cosine
+    decay (the learning rate scaled linearly with the strategy's replicas) and `multitask_losses`."""
     strategy = strategy or tf.distribute.get_strategy()
     classifier.compile(
         optimizer=run_optimizer(training, total_steps, strategy),
-        loss={t: keras.losses.CategoricalCrossentropy(label_smoothing=training["label_smoothing"]) for t in tasks},
-        loss_weights={t: float(loss_weights[t]) for t in tasks},
-        weighted_metrics={t: ["accuracy"] for t in tasks},
+        **multitask_losses(training, loss_weights),
         jit_compile=jit_compile,
         steps_per_execution=steps_per_execution,
     )
@@ -172,6 +163,95 @@ def _as_task_data(task) -> TaskData:
     return TaskData(train=task)
 
 
+class SeveralTasks:
+    """What a multi-task run trains: every task's data, one label vocabulary per task, outputs
+    `<task>_probabilities`; the same interface as `trainer.OneTask`, trained by `run_training`.
+
+    Args:
+        tasks: task name → `TaskData`.
+    """
+
+    def __init__(self, tasks: Mapping[str, TaskData]):
+        self.tasks = dict(tasks)
+        self.names = list(tasks)
+        self.splits: dict = {}
+        self.labels: dict = {}
+        self.sizes: dict = {}
+
+    def fingerprint(self, config: TrainConfig, resolved: dict) -> dict:
+        return _fingerprint(self.tasks, config, resolved)
+
+    def read(self, config: TrainConfig, say) -> None:
+        check_task_names(self.names)
+        if config.label_names:
+            raise ValueError("`label_names` renames one task's labels; name the classes in each task's data instead.")
+        if config.on_bad_row not in (None, "error"):
+            raise ValueError(
+                f"`on_bad_row={config.on_bad_row!r}` is for one task; a multi-task run stops at a malformed row "
+                "(rows without a task's label are skipped for that task already)."
+            )
+        self.splits, self.labels = read_tasks(
+            self.tasks, format=config.format, text_column=config.text_column, label_column=config.label_column,
+            header=config.header, validation_fraction=config.validation_fraction, seed=config.seed, log=say,
+        )  # fmt: skip
+        self.sizes = {
+            split: {task: examples.labelled(task) for task in self.names}
+            for split, examples in self.splits.items()
+            if examples is not None
+        }
+
+    def training_texts(self):
+        return self.splits["train"].texts
+
+    def training_size(self) -> int:
+        return len(self.splits["train"])
+
+    def summary(self, tokenizer, preset: str) -> str:
+        return (
+            "restext: multi-task "
+            + "; ".join(
+                f"{task} ({len(self.labels[task])} classes): "
+                + " / ".join(f"{self.sizes[split][task]} {split}" for split in self.sizes)
+                for task in self.names
+            )
+            + f"; vocabulary {tokenizer.vocabulary_size()}, preset {preset}"
+        )
+
+    def pipeline(self, split: str, tokenizer, **options) -> tf.data.Dataset:
+        return build_task_pipeline(self.splits[split], tokenizer, self.labels, **options)
+
+    def heads(self) -> dict:
+        return {"tasks": {task: len(self.labels[task]) for task in self.names}}
+
+    def compile_arguments(self, training: dict) -> dict:
+        return multitask_losses(training, {task: self.tasks[task].loss_weight for task in self.names})
+
+    def monitor(self, config: TrainConfig) -> str:
+        return DEFAULT_MONITOR if config.monitor == "val_accuracy" else config.monitor
+
+    def first_callbacks(self) -> list:
+        validated = [task for task in self.names if self.sizes.get("validation", {}).get(task, 0) > 0]
+        return [MeanTaskAccuracy(self.names, validated)]
+
+    def label_names(self) -> dict:
+        return {task: self.labels[task].names for task in self.names}
+
+    def evaluate(self, predict, split: str) -> tuple[dict, list[tuple[str, dict]]]:
+        examples = self.splits[split]
+        reports = evaluate_texts(predict, examples.texts, examples.labels, self.label_names())
+        return reports, [(f"metrics of {task!r}", report) for task, report in reports.items()]
+
+    def model_card(self, config: TrainConfig, facts: dict, monitor: str | None) -> dict:
+        data = {
+            task: f"{_describe(self.tasks[task].train)}: "
+            + " / ".join(f"{self.sizes[split][task]} {split}" for split in self.sizes)
+            + " labelled examples"
+            for task in self.names
+        }
+        weights = ", ".join(f"{task} (loss weight {self.tasks[task].loss_weight:g})" for task in self.names)
+        return {"data": data, "training": {"tasks": weights, "monitor": monitor, **facts}}
+
+
 def train_multitask(
     tasks: Mapping[str, TaskData | str | Mapping],
     config: TrainConfig | None = None,
@@ -182,6 +262,8 @@ def train_multitask(
     **options,
 ) -> TrainResult:
     """Trains one shared residual trunk with one head per task, evaluates each task, exports.
+
+    The same training path as `train` (`run_training`), with `SeveralTasks` for its data.
 
     Args:
         tasks: task name → `TaskData` (or just its training path, or a dict of `TaskData` fields).
@@ -211,128 +293,12 @@ def train_multitask(
     ...     preset="restext_base", export="savedmodels/mr_trec")
     >>> result.metrics["test"]["question"]["accuracy"]
     """
-    start = time.time()
     if config is None:
         config = TrainConfig(train=None, **options)
     elif options:
         config = dataclasses.replace(config, **options)
-    tasks = {name: _as_task_data(task) for name, task in tasks.items()}
-    strategy = strategy or tf.distribute.get_strategy()
-    say = log or (lambda message: None)
-    resolved = config.resolved()
-    training = resolved["training"]
-    monitor = DEFAULT_MONITOR if config.monitor == "val_accuracy" else config.monitor
-    fingerprint = _fingerprint(tasks, config, resolved)
-    with start_run(config, fingerprint, strategy) as (output_dir, initial_epoch, held):
-
-        check_task_names(list(tasks))
-        if config.label_names:
-            raise ValueError("`label_names` renames one task's labels; name the classes in each task's data instead.")
-        if config.on_bad_row not in (None, "error"):
-            raise ValueError(
-                f"`on_bad_row={config.on_bad_row!r}` is for one task; a multi-task run stops at a malformed row "
-                "(rows without a task's label are skipped for that task already)."
-            )
-        splits, labels = read_tasks(
-            tasks, format=config.format, text_column=config.text_column, label_column=config.label_column,
-            header=config.header, validation_fraction=config.validation_fraction, seed=config.seed, log=say,
-        )  # fmt: skip
-        names = list(tasks)
-        tokenizer = make_tokenizer(**resolved["tokenizer"]).adapt(splits["train"].texts)
-        config, vectors = prepare_embeddings(config, resolved, tokenizer, say)
-        sizes = {
-            split: {task: examples.labelled(task) for task in names}
-            for split, examples in splits.items()
-            if examples is not None
-        }
-        say(
-            "restext: multi-task "
-            + "; ".join(
-                f"{task} ({len(labels[task])} classes): "
-                + " / ".join(f"{sizes[split][task]} {split}" for split in sizes)
-                for task in names
-            )
-            + f"; vocabulary {tokenizer.vocabulary_size()}, preset {config.preset}"
-        )
-
-        global_batch = training["batch_size"] * strategy.num_replicas_in_sync
-        shuffle_epoch = ShuffleEpoch()  # each epoch's order a function of (seed, epoch): resumes are exact
-        # What fit consumes (static shapes for TPU/XLA); the metrics read the texts themselves.
-        pipelines = {
-            split: with_shard_policy(build_task_pipeline(
-                splits[split], tokenizer, labels, batch_size=global_batch, shuffle=split == "train", seed=config.seed,
-                epoch=shuffle_epoch.epoch,
-                bucket=config.bucket, static_shapes=config.static_shapes, cache=config.cache,
-            ))
-            for split in ("train", "validation")
-            if splits[split] is not None
-        }  # fmt: skip
-        steps_per_epoch = max(1, -(-len(splits["train"]) // global_batch))
-        loss_weights = {task: tasks[task].loss_weight for task in names}
-        heads = {task: len(labels[task]) for task in names}
-
-        idf = wide_idf(pipelines["train"], tokenizer.vocabulary_size(), resolved["model"])
-
-        def build(overrides: dict, total_steps: int) -> keras.Model:
-            with training_dtype_policy(training):
-                model = build_resnet_classifier(
-                    tasks=heads, vocab_size=tokenizer.vocabulary_size(), preset=config.preset,
-                    **{**config.model_overrides, **overrides},
-                )  # fmt: skip
-            if idf is not None:
-                set_wide_idf(model, idf)
-            jit = True if (config.jit_compile or config.static_shapes) else "auto"
-            return compile_multitask(
-                model, training, total_steps, loss_weights, strategy=strategy, jit_compile=jit,
-                steps_per_execution=effective_steps_per_execution(config.steps_per_execution, strategy),
-            )  # fmt: skip
-
-        with strategy.scope():
-            classifier = build({}, steps_per_epoch * training["epochs"])
-            apply_embeddings(classifier, vectors, config.embeddings_trainable)
-
-        if not record_run(output_dir, fingerprint, initial_epoch, say, held) and config.progressive:
-            pretrain_stages(
-                classifier, build=build, train_data=pipelines["train"], validation_data=pipelines.get("validation"),
-                model_config=resolved["model"], epochs=training["epochs"], steps_per_epoch=steps_per_epoch,
-                freeze=config.freeze_grown, vectors=vectors, embeddings_trainable=config.embeddings_trainable,
-                strategy=strategy, verbose=config.verbose, log=say,
-            )  # fmt: skip
-        if splits["validation"] is None:  # nothing to stop early on: the last epoch's weights are kept
-            monitor = None
-        validated = [task for task in names if sizes.get("validation", {}).get(task, 0) > 0]
-        history, best = fit_and_restore(
-            classifier, pipelines, config=config, training=training, output_dir=output_dir, monitor=monitor,
-            initial_epoch=initial_epoch, shuffle_epoch=shuffle_epoch, callbacks=callbacks,
-            first_callbacks=[MeanTaskAccuracy(names, validated)],
-        )  # fmt: skip
-
-        result = finished_run(
-            classifier=classifier, tokenizer=tokenizer, labels=labels, metrics={}, history=history,
-            config=resolved, sizes=sizes, output_dir=output_dir, initial_epoch=initial_epoch, best_epoch=best, start=start,
-        )  # fmt: skip
-        # Evaluated as the export will serve: raw texts through the serving model.
-        kept = "best" if monitor else "last"  # without validation data the last epoch's weights are kept
-        names_of = {task: labels[task].names for task in names}
-        predictor = Predictor(result.serving_model, names_of, path=output_dir, kind="keras")
-        for split in ("validation", "test"):
-            if splits[split] is not None:
-                reports = evaluate_texts(predictor.predict, splits[split].texts, splits[split].labels, names_of)
-                result.metrics[split] = reports
-                for task, report in reports.items():
-                    say(format_report(report, title=f"restext: {split} metrics of {task!r} ({kept} epoch {best})"))
-        data = {
-            task: f"{_describe(tasks[task].train)}: "
-            + " / ".join(f"{sizes[split][task]} {split}" for split in sizes)
-            + " labelled examples"
-            for task in names
-        }
-        facts = run_facts(config, training, strategy, epochs_run=result.epochs_run, best_epoch=best,
-                          wall_time=result.wall_time)  # fmt: skip
-        facts = {"tasks": ", ".join(f"{t} (loss weight {loss_weights[t]:g})" for t in names), "monitor": monitor, **facts}
-        save_and_export(result, config, strategy, say, data=data, training=facts)
-        result.wall_time = time.time() - start
-        return result
+    tasks = SeveralTasks({name: _as_task_data(task) for name, task in tasks.items()})
+    return run_training(tasks, config, strategy=strategy, callbacks=callbacks, log=log)
 
 
 def _describe(source) -> str:

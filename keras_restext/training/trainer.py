@@ -1,6 +1,8 @@
 """`train`: labelled text in, a trained classifier, honest metrics and an export out.
 
-The steps, each one a library call you can also make yourself:
+`run_training` is the one training path, of one task (`OneTask`, here) and of several
+(`multitask.SeveralTasks`, behind `train_multitask`). The steps, each one a library call you can
+also make yourself:
 
 1. read the data (`keras_restext.data.read_dataset`); validation data is a file, a stratified
    share of the training data (`validation_fraction`), or none: then the whole training set
@@ -349,38 +351,6 @@ def _read_data(config: TrainConfig):
     return train_data, validation_data, test_data, labels
 
 
-def _compiled_classifier(
-    config: TrainConfig,
-    resolved: dict,
-    num_classes: int,
-    vocab_size: int,
-    total_steps: int,
-    strategy: tf.distribute.Strategy,
-    idf: np.ndarray | None = None,
-):
-    """The preset's classifier, compiled: AdamW + warm-up/cosine, label-smoothed cross-entropy.
-
-    Call it under `strategy.scope()`. The learning rate is scaled linearly with the replicas. `idf`
-    (the training texts' inverse document frequencies) weights the wide branch's tokens.
-    """
-    training = resolved["training"]
-    with training_dtype_policy(training):
-        classifier = build_resnet_classifier(
-            num_classes=num_classes, vocab_size=vocab_size, preset=config.preset, **config.model_overrides
-        )
-    if idf is not None:
-        set_wide_idf(classifier, idf)
-    classifier.compile(
-        optimizer=run_optimizer(training, total_steps, strategy),
-        loss=keras.losses.CategoricalCrossentropy(label_smoothing=training["label_smoothing"]),
-        metrics=["accuracy"],
-        jit_compile=config.jit_compile or config.static_shapes,
-        steps_per_execution=effective_steps_per_execution(config.steps_per_execution, strategy),
-    )
-    patch_for_multiworker(classifier)
-    return classifier
-
-
 @contextlib.contextmanager
 def training_dtype_policy(training: dict):
     """The mixed-precision policy for the layers built inside the block (the output layers stay
@@ -535,16 +505,178 @@ def wide_idf(train_batches: tf.data.Dataset, vocab_size: int, model_config: dict
     return token_idf((batch[0] for batch in train_batches.as_numpy_iterator()), vocab_size)
 
 
-def _data_facts(config: TrainConfig, sizes: dict) -> dict:
-    """What the model card says about the data."""
-    facts = {"train": f"{_source_name(config.train)} ({sizes['train']} examples)"}
-    if config.validation is not None:
-        facts["validation"] = f"{_source_name(config.validation)} ({sizes['validation']} examples)"
-    elif "validation" in sizes:
-        facts["validation"] = f"{sizes['validation']} examples split off the training data (seed {config.seed})"
-    if config.test is not None:
-        facts["test"] = f"{_source_name(config.test)} ({sizes['test']} examples)"
-    return facts
+class OneTask:
+    """What a one-task run trains: `config.train` (with its validation and test data), one label
+    vocabulary, outputs `probabilities`. `run_training` trains it; `multitask.SeveralTasks` is the
+    same interface for several tasks.
+
+    """
+
+    def __init__(self):
+        self.splits: dict = {}
+        self.labels: LabelVocabulary | None = None
+        self.sizes: dict = {}
+
+    def fingerprint(self, config: TrainConfig, resolved: dict) -> dict:
+        """What must not change between a killed run and its resumption (in-memory data by a digest)."""
+        return _fingerprint(config, resolved)
+
+    def read(self, config: TrainConfig, say) -> None:
+        """Reads the splits and the label vocabulary; unseen labels fail here."""
+        train_data, validation_data, test_data, self.labels = _read_data(config)
+        self.splits = {"train": train_data, "validation": validation_data, "test": test_data}
+        self.sizes = {name: count_examples(data) for name, data in self.splits.items() if data is not None}
+
+    def training_texts(self):
+        return self.splits["train"]
+
+    def training_size(self) -> int:
+        return self.sizes["train"]
+
+    def summary(self, tokenizer, preset: str) -> str:
+        return (
+            "restext: " + " / ".join(f"{n} {name}" for name, n in self.sizes.items()) + f" examples, "
+            f"{len(self.labels)} classes, vocabulary {tokenizer.vocabulary_size()}, preset {preset}"
+        )
+
+    def pipeline(self, split: str, tokenizer, **options) -> tf.data.Dataset:
+        return build_pipeline(self.splits[split], tokenizer, self.labels, **options)
+
+    def heads(self) -> dict:
+        """The arguments of `build_resnet_classifier` that set its outputs."""
+        return {"num_classes": len(self.labels)}
+
+    def compile_arguments(self, training: dict) -> dict:
+        """The loss and metrics of `compile`."""
+        return {
+            "loss": keras.losses.CategoricalCrossentropy(label_smoothing=training["label_smoothing"]),
+            "metrics": ["accuracy"],
+        }
+
+    def monitor(self, config: TrainConfig) -> str:
+        return config.monitor
+
+    def first_callbacks(self) -> list:
+        return []
+
+    def label_names(self):
+        """What the serving model and the predictor name the classes by."""
+        return self.labels.names
+
+    def evaluate(self, predict, split: str) -> tuple[dict, list[tuple[str, dict]]]:
+        """The split's metrics, as raw texts through `predict`: `(metrics, [(title, report), ...])`."""
+        texts, raw_labels = self.splits[split].texts_and_labels()
+        report = evaluate_texts(predict, texts, [label.strip() for label in raw_labels], self.labels.names)
+        return report, [("metrics", report)]
+
+    def model_card(self, config: TrainConfig, facts: dict, monitor: str | None) -> dict:
+        """The model card's `data` and `training` sections (`facts`: `run_facts`)."""
+        sizes = self.sizes
+        data = {"train": f"{_source_name(config.train)} ({sizes['train']} examples)"}
+        if config.validation is not None:
+            data["validation"] = f"{_source_name(config.validation)} ({sizes['validation']} examples)"
+        elif "validation" in sizes:
+            data["validation"] = f"{sizes['validation']} examples split off the training data (seed {config.seed})"
+        if config.test is not None:
+            data["test"] = f"{_source_name(config.test)} ({sizes['test']} examples)"
+        return {"data": data, "training": facts}
+
+
+def run_training(
+    tasks,
+    config: TrainConfig,
+    *,
+    strategy: tf.distribute.Strategy | None = None,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    log: Callable[[str], None] | None = print,
+) -> TrainResult:
+    """The one training path of `train` and `train_multitask`: read, tokenize, build, fit, evaluate,
+    save and export `tasks` (a `OneTask` or a `multitask.SeveralTasks`)."""
+    start = time.time()
+    strategy = strategy or tf.distribute.get_strategy()
+    say = log or (lambda message: None)
+    resolved = config.resolved()
+    training = resolved["training"]
+    fingerprint = tasks.fingerprint(config, resolved)
+    with start_run(config, fingerprint, strategy) as (output_dir, initial_epoch, held):
+        tasks.read(config, say)
+        tokenizer = make_tokenizer(**resolved["tokenizer"]).adapt(tasks.training_texts())
+        config, vectors = prepare_embeddings(config, resolved, tokenizer, say)  # --embeddings: embedding_dim from the file
+        say(tasks.summary(tokenizer, config.preset))
+
+        # batch_size is per replica: every replica sees the same batch as on one device.
+        global_batch = training["batch_size"] * strategy.num_replicas_in_sync
+        shuffle_epoch = ShuffleEpoch()  # each epoch's order a function of (seed, epoch): resumes are exact
+        # What fit consumes (static shapes for TPU/XLA); the metrics read the texts themselves.
+        pipelines = {
+            split: with_shard_policy(tasks.pipeline(
+                split, tokenizer, batch_size=global_batch, shuffle=split == "train", seed=config.seed,
+                epoch=shuffle_epoch.epoch, bucket=config.bucket and not config.static_shapes,
+                static_shapes=config.static_shapes, cache=config.cache,
+            ))
+            for split in ("train", "validation")
+            if tasks.splits[split] is not None
+        }  # fmt: skip
+        steps_per_epoch = max(1, -(-tasks.training_size() // global_batch))
+        idf = wide_idf(pipelines["train"], tokenizer.vocabulary_size(), resolved["model"])
+
+        def build(overrides: dict, total_steps: int) -> keras.Model:
+            """The preset's classifier (with `overrides`), compiled; called under `strategy.scope()`.
+            `idf` (the training texts' inverse document frequencies) weights the wide branch's tokens."""
+            with training_dtype_policy(training):
+                model = build_resnet_classifier(
+                    **tasks.heads(), vocab_size=tokenizer.vocabulary_size(), preset=config.preset,
+                    **{**config.model_overrides, **overrides},
+                )  # fmt: skip
+            if idf is not None:
+                set_wide_idf(model, idf)
+            model.compile(
+                optimizer=run_optimizer(training, total_steps, strategy),
+                **tasks.compile_arguments(training),
+                jit_compile=config.jit_compile or config.static_shapes,
+                steps_per_execution=effective_steps_per_execution(config.steps_per_execution, strategy),
+            )
+            patch_for_multiworker(model)
+            return model
+
+        with strategy.scope():
+            classifier = build({}, steps_per_epoch * training["epochs"])
+            apply_embeddings(classifier, vectors, config.embeddings_trainable)
+
+        if not record_run(output_dir, fingerprint, initial_epoch, say, held) and config.progressive:
+            # Grow and train the first S - 1 stages (a resumed run's backup already has them).
+            pretrain_stages(
+                classifier, build=build, train_data=pipelines["train"], validation_data=pipelines.get("validation"),
+                model_config=resolved["model"], epochs=training["epochs"], steps_per_epoch=steps_per_epoch,
+                freeze=config.freeze_grown, vectors=vectors, embeddings_trainable=config.embeddings_trainable,
+                strategy=strategy, verbose=config.verbose, log=say,
+            )  # fmt: skip
+        # Without validation data there is nothing to stop early on: the last epoch's weights are kept.
+        monitor = tasks.monitor(config) if tasks.splits["validation"] is not None else None
+        history, best = fit_and_restore(
+            classifier, pipelines, config=config, training=training, output_dir=output_dir, monitor=monitor,
+            initial_epoch=initial_epoch, shuffle_epoch=shuffle_epoch, callbacks=callbacks,
+            first_callbacks=tasks.first_callbacks(),
+        )  # fmt: skip
+
+        result = finished_run(
+            classifier=classifier, tokenizer=tokenizer, labels=tasks.labels, metrics={}, history=history,
+            config=resolved, sizes=tasks.sizes, output_dir=output_dir, initial_epoch=initial_epoch, best_epoch=best,
+            start=start,
+        )  # fmt: skip
+        # Evaluated as the export will serve: raw texts through the serving model.
+        kept = "best" if monitor else "last"  # without validation data the last epoch's weights are kept
+        predictor = Predictor(result.serving_model, tasks.label_names(), path=output_dir, kind="keras")
+        for split in ("validation", "test"):
+            if tasks.splits[split] is not None:
+                result.metrics[split], reports = tasks.evaluate(predictor.predict, split)
+                for title, report in reports:
+                    say(format_report(report, title=f"restext: {split} {title} ({kept} epoch {best})"))
+        facts = run_facts(config, training, strategy, epochs_run=result.epochs_run, best_epoch=best,
+                          wall_time=result.wall_time)  # fmt: skip
+        save_and_export(result, config, strategy, say, **tasks.model_card(config, facts, monitor))
+        result.wall_time = time.time() - start
+        return result
 
 
 def train(
@@ -582,83 +714,8 @@ def train(
     ...                preset="restext_small", epochs=1, export="savedmodels/mr")
     >>> result.metrics["test"]["accuracy"], result.export_path
     """
-    start = time.time()
     config = TrainConfig(**options) if config is None else dataclasses.replace(config, **options)
-    strategy = strategy or tf.distribute.get_strategy()
-    say = log or (lambda message: None)
-    resolved = config.resolved()
-    training = resolved["training"]
-    fingerprint = _fingerprint(config, resolved)
-    with start_run(config, fingerprint, strategy) as (output_dir, initial_epoch, held):
-        train_data, validation_data, test_data, labels = _read_data(config)
-        tokenizer = make_tokenizer(**resolved["tokenizer"]).adapt(train_data)
-        config, vectors = prepare_embeddings(config, resolved, tokenizer, say)  # --embeddings: embedding_dim from the file
-        splits = {"train": train_data, "validation": validation_data, "test": test_data}
-        sizes = {name: count_examples(data) for name, data in splits.items() if data is not None}
-        say(
-            "restext: " + " / ".join(f"{n} {name}" for name, n in sizes.items()) + f" examples, {len(labels)} classes, "
-            f"vocabulary {tokenizer.vocabulary_size()}, preset {config.preset}"
-        )
-
-        # batch_size is per replica: every replica sees the same batch as on one device.
-        global_batch = training["batch_size"] * strategy.num_replicas_in_sync
-        shuffle_epoch = ShuffleEpoch()  # each epoch's order a function of (seed, epoch): resumes are exact
-        # What fit consumes (static shapes for TPU/XLA); the metrics read the texts themselves.
-        pipelines = {
-            name: with_shard_policy(build_pipeline(
-                splits[name], tokenizer, labels, batch_size=global_batch, shuffle=name == "train", seed=config.seed,
-                epoch=shuffle_epoch.epoch, bucket=config.bucket and not config.static_shapes, static_shapes=config.static_shapes, cache=config.cache,
-            ))
-            for name in ("train", "validation")
-            if splits[name] is not None
-        }  # fmt: skip
-        total_steps = max(1, -(-sizes["train"] // global_batch)) * training["epochs"]
-        idf = wide_idf(pipelines["train"], tokenizer.vocabulary_size(), resolved["model"])
-        with strategy.scope():
-            classifier = _compiled_classifier(
-                config, resolved, len(labels), tokenizer.vocabulary_size(), total_steps, strategy, idf
-            )
-            apply_embeddings(classifier, vectors, config.embeddings_trainable)
-
-        if not record_run(output_dir, fingerprint, initial_epoch, say, held) and config.progressive:  # grow and train the first S - 1 stages (a resumed run's backup already has them)
-            pretrain_stages(
-                classifier,
-                build=lambda overrides, steps: _compiled_classifier(
-                    dataclasses.replace(config, model_overrides={**config.model_overrides, **overrides}),
-                    resolved, len(labels), tokenizer.vocabulary_size(), steps, strategy, idf,
-                ),
-                train_data=pipelines["train"], validation_data=pipelines.get("validation"), model_config=resolved["model"],
-                epochs=training["epochs"], steps_per_epoch=total_steps // training["epochs"], freeze=config.freeze_grown,
-                vectors=vectors, embeddings_trainable=config.embeddings_trainable, strategy=strategy,
-                verbose=config.verbose, log=say,
-            )  # fmt: skip
-        # Without validation data there is nothing to stop early on: the last epoch's weights are kept.
-        monitor = config.monitor if validation_data is not None else None
-        history, best = fit_and_restore(
-            classifier, pipelines, config=config, training=training, output_dir=output_dir, monitor=monitor,
-            initial_epoch=initial_epoch, shuffle_epoch=shuffle_epoch, callbacks=callbacks,
-        )  # fmt: skip
-
-        result = finished_run(
-            classifier=classifier, tokenizer=tokenizer, labels=labels, metrics={}, history=history,
-            config=resolved, sizes=sizes, output_dir=output_dir, initial_epoch=initial_epoch, best_epoch=best, start=start,
-        )  # fmt: skip
-        # Evaluated as the export will serve: raw texts through the serving model.
-        kept = "best" if monitor else "last"  # without validation data the last epoch's weights are kept
-        predictor = Predictor(result.serving_model, labels.names, path=output_dir, kind="keras")
-        for name in ("validation", "test"):
-            if splits[name] is not None:
-                texts, raw_labels = splits[name].texts_and_labels()
-                report = evaluate_texts(predictor.predict, texts, [label.strip() for label in raw_labels], labels.names)
-                result.metrics[name] = report
-                say(format_report(report, title=f"restext: {name} metrics ({kept} epoch {best})"))
-        save_and_export(
-            result, config, strategy, say, data=_data_facts(config, sizes),
-            training=run_facts(config, training, strategy, epochs_run=result.epochs_run, best_epoch=best,
-                               wall_time=result.wall_time),
-        )  # fmt: skip
-        result.wall_time = time.time() - start
-        return result
+    return run_training(OneTask(), config, strategy=strategy, callbacks=callbacks, log=log)
 
 
 __all__ = ["TrainConfig", "TrainResult", "count_examples", "train"]
