@@ -199,7 +199,7 @@ class ResTextClassifier(keras.Model):
         os.makedirs(os.path.join(preset_dir, ASSETS_DIR), exist_ok=True)
         with open(os.path.join(preset_dir, CONFIG_FILE), "w", encoding="utf-8") as f:
             json.dump(keras.saving.serialize_keras_object(self), f, indent=2)
-        self._network().save_weights(os.path.join(preset_dir, WEIGHTS_FILE))  # without the optimizer's state
+        self.network().save_weights(os.path.join(preset_dir, WEIGHTS_FILE))  # without the optimizer's state
         if self.preprocessor is not None:
             self.preprocessor.save_assets(os.path.join(preset_dir, ASSETS_DIR))
         return preset_dir
@@ -216,7 +216,7 @@ class ResTextClassifier(keras.Model):
         if classifier.preprocessor is not None:
             classifier.preprocessor.load_assets(os.path.join(preset_dir, ASSETS_DIR))
         if load_weights:
-            classifier._network().load_weights(os.path.join(preset_dir, WEIGHTS_FILE))
+            classifier.network().load_weights(os.path.join(preset_dir, WEIGHTS_FILE))
         return classifier
 
     def get_config(self) -> dict:
@@ -327,14 +327,21 @@ class ResTextClassifier(keras.Model):
     ):
         """Trains on raw texts and labels (class names or class ids).
 
+        A `tf.data.Dataset` of token-id batches (`(token_ids, targets[, sample_weights])`, as
+        `keras_restext.data.build_pipeline` makes them) trains as `keras.Model.fit` trains it: it
+        must shuffle itself.
+
         The first call adapts the preprocessor when it has no vocabulary yet (the tokenizer's
         vocabulary and the class names, from these examples) and sets the wide branch's idfs.
         `batch_size` (the global batch, over all replicas) and `epochs` default to the recipe's. `validation_data`: `(texts, labels)` or
         a `tf.data.Dataset` of pairs. Other arguments go to `keras.Model.fit`.
         """
+        epochs = epochs or int(self.recipe["epochs"])
+        if _token_id_batches(x):  # tokenized already (`restext train`'s pipelines): Keras' own fit
+            with _quiet_end_of_data():
+                return super().fit(x, epochs=epochs, validation_data=validation_data, shuffle=False, **kwargs)
         preprocessor = self._check_preprocessor()
         batch_size = batch_size or int(self.recipe["batch_size"])
-        epochs = epochs or int(self.recipe["epochs"])
         data = self._text_data(x, y)
         if not preprocessor.adapted:
             preprocessor.adapt(data, data.texts_and_labels()[1] if preprocessor.labels is None else None)
@@ -369,7 +376,10 @@ class ResTextClassifier(keras.Model):
             return super().fit(batches, epochs=epochs, validation_data=validation_data, shuffle=False, **kwargs)
 
     def evaluate(self, x=None, y=None, *, batch_size: int = 256, **kwargs):
-        """Loss and metrics on raw texts and labels (as `fit` takes them)."""
+        """Loss and metrics on raw texts and labels (as `fit` takes them), or on token-id batches."""
+        if _token_id_batches(x):  # also how Keras' `fit` validates on the batches it was given
+            with _quiet_end_of_data():
+                return super().evaluate(x, y, batch_size=batch_size, **kwargs)
         self._check_preprocessor()
         with _quiet_end_of_data():
             return super().evaluate(self._batches(self._text_data(x, y), batch_size), **kwargs)
@@ -408,9 +418,9 @@ class ResTextClassifier(keras.Model):
         preprocessor = self.preprocessor
         if preprocessor is None or preprocessor.labels is None:
             raise ValueError("Export needs a trained classifier with a preprocessor: call fit (or adapt) first.")
-        return build_serving_model(preprocessor.tokenizer, inference_copy(self._network()), preprocessor.labels)
+        return build_serving_model(preprocessor.tokenizer, inference_copy(self.network()), preprocessor.labels)
 
-    def _network(self) -> keras.Model:
+    def network(self) -> keras.Model:
         """The same layers as a plain functional model: no preprocessor, no optimizer."""
         return keras.Model(self.input, self.output, name="resnet_classifier")
 
@@ -430,6 +440,14 @@ def _quiet_end_of_data():
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Your input ran out of data")
         yield
+
+
+def _token_id_batches(x) -> bool:
+    """Whether `x` is a `tf.data.Dataset` of token-id batches rather than raw texts."""
+    if not isinstance(x, tf.data.Dataset):
+        return False
+    first = x.element_spec[0] if isinstance(x.element_spec, tuple) else x.element_spec
+    return isinstance(first, tf.TensorSpec) and first.dtype.is_integer and first.shape.rank == 2
 
 
 def _pair(data) -> tuple:

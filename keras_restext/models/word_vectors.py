@@ -9,6 +9,7 @@ import keras
 import numpy as np
 
 from keras_restext.data.errors import DataError, shorten
+from keras_restext.models.classifier import find_layer
 
 
 @dataclass
@@ -109,7 +110,7 @@ def _is_number(text: str) -> bool:
 def _deep_vocabulary_size(model: keras.Model) -> int | None:
     """The ids the embedding keeps when a `LimitVocabulary` ("deep_vocabulary") feeds it, else None."""
     try:
-        return model.get_layer("deep_vocabulary").vocab_size
+        return find_layer(model, "deep_vocabulary").vocab_size
     except ValueError:
         return None
 
@@ -125,7 +126,7 @@ def set_embedding_weights(model: keras.Model, matrix: np.ndarray, *, trainable: 
     Raises:
         ValueError: when the matrix's dimension or vocabulary differs from the layer's, naming both.
     """
-    layer = model.get_layer("embedding")
+    layer = find_layer(model, "embedding")
     rows, dim = tuple(layer.embeddings.shape)
     if matrix.shape[1] != dim:
         raise ValueError(

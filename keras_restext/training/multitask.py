@@ -18,7 +18,7 @@ steps:
 3. one tokenizer adapted to all training texts; the task data sets are concatenated and shuffled
    (seeded) and tokenised in `tf.data` by `build_pipeline`; a batch is
    `(token_ids, {task: one-hot, zeros where missing}, {task: 1.0 or 0.0})`;
-4. `build_resnet_classifier(tasks={task: classes})`; the loss is the sum over tasks of
+4. `ResTextClassifier(backbone, tasks={task: classes})`; the loss is the sum over tasks of
    `loss_weight × masked cross-entropy` (Keras averages each task's loss over the whole batch, so a
    task also weighs in proportion to its share of the examples); accuracy per task counts only the
    examples labelled for it;
@@ -107,6 +107,7 @@ def multitask_losses(training: dict, loss_weights: Mapping[str, float]) -> dict:
     return {
         "loss": {t: keras.losses.CategoricalCrossentropy(label_smoothing=training["label_smoothing"]) for t in tasks},
         "loss_weights": {t: float(loss_weights[t]) for t in tasks},
+        "metrics": None,  # accuracy only over the labelled examples: `weighted_metrics`
         "weighted_metrics": {t: ["accuracy"] for t in tasks},
     }
 

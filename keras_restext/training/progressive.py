@@ -20,6 +20,8 @@ from collections.abc import Callable
 
 import keras
 
+from keras_restext.models.classifier import leaf_layers
+
 STAGE_PREFIX = "stage"
 
 
@@ -54,12 +56,10 @@ def transfer_weights(source: keras.Model, target: keras.Model, *, freeze: bool =
         The names of the layers copied.
     """
     copied = []
-    for layer in source.layers:
-        if not layer.weights:
-            continue
-        try:
-            twin = target.get_layer(layer.name)
-        except ValueError:
+    twins = {layer.name: layer for layer in leaf_layers(target)}  # a task model's backbone opened up
+    for layer in leaf_layers(source):
+        twin = twins.get(layer.name)
+        if not layer.weights or twin is None:
             continue
         if [tuple(w.shape) for w in twin.weights] != [tuple(w.shape) for w in layer.weights]:
             continue

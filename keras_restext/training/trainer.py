@@ -11,7 +11,8 @@ also make yourself:
    it, so an unseen label is reported with its file and line before training starts;
 3. adapt the preset's tokenizer to the training texts; tokenise in `tf.data` (string ops do not
    run inside a replicated model);
-4. build the preset's classifier under `strategy.scope()`; AdamW with warm-up and cosine decay;
+4. build the preset's `ResTextClassifier` (backbone, heads, and a preprocessor of the adapted
+   tokenizer and the class names) under `strategy.scope()`; AdamW with warm-up and cosine decay;
    cross-entropy with label smoothing;
 5. `fit` (with validation data: early stopping, best weights restored), a backup of the
    training state every epoch (a killed run resumes), `TerminateOnNaN`, TensorBoard and CSV logs;
@@ -41,7 +42,16 @@ from keras_restext.data import LabelVocabulary, build_pipeline, make_tokenizer, 
 from keras_restext.export import ExportError, Predictor, build_serving_model, inference_copy, write_export, write_record
 from keras_restext.export.artifacts import KERAS_FILE
 from keras_restext.layers import token_idf
-from keras_restext.models import build_resnet_classifier, get_preset, set_wide_idf
+from keras_restext.models import (
+    ResTextBackbone,
+    ResTextClassifier,
+    ResTextPreprocessor,
+    get_preset,
+    resolve_model_config,
+    set_wide_idf,
+)
+from keras_restext.models.backbone import BACKBONE_DEFAULTS
+from keras_restext.models.classifier import HEAD_DEFAULTS
 from keras_restext.training.backup import remove_backup
 from keras_restext.training.callbacks import (
     BACKUP_DIR,
@@ -108,7 +118,8 @@ class TrainConfig:
             and keep the last epoch's weights: holding out a share lost accuracy on MR, TREC and
             SST-2 (benchmarks/README.md).
         monitor: the validation metric for early stopping and the best epoch (with validation data).
-        model_overrides: arguments of `build_resnet_classifier` that override the preset.
+        model_overrides: model arguments (of `ResTextBackbone` and `ResTextClassifier`, as
+            `build_resnet_classifier` takes them) that override the preset.
         tokenizer_overrides: arguments of `make_tokenizer` that override the preset; with another
             `kind` (e.g. `{"kind": "wordpiece", "vocab_size": 8000}`) they replace the preset's.
         verbose: Keras' verbosity: "auto", 0 (silent), 1 (progress bar) or 2 (one line per epoch).
@@ -229,8 +240,9 @@ class TrainResult:
     """What `train` and `train_multitask` return.
 
     Attributes:
-        classifier: the trained token-id model (the best epoch's weights with validation data, else
-            the last epoch's); with several tasks its outputs are a dict keyed by task.
+        classifier: the trained `ResTextClassifier` (the best epoch's weights with validation data,
+            else the last epoch's), with its preprocessor: it predicts raw strings (`predict`) and
+            token ids (`network()`); with several tasks its outputs are a dict keyed by task.
         serving_model: tokenizer + a copy of the classifier (no optimizer state) + labels: raw
             strings in (what is exported).
         tokenizer: the adapted tokenizer.
@@ -268,9 +280,10 @@ def finished_run(*, classifier: keras.Model, tokenizer, labels, start: float, hi
     """The `TrainResult` of a finished run, with its raw-string serving model (of one task, or of
     several when `labels` is a dict task → `LabelVocabulary`)."""
     names = labels.names if isinstance(labels, LabelVocabulary) else {task: v.names for task, v in labels.items()}
+    network = classifier.network() if isinstance(classifier, ResTextClassifier) else classifier
     return TrainResult(
         classifier=classifier,
-        serving_model=build_serving_model(tokenizer, inference_copy(classifier), names),
+        serving_model=build_serving_model(tokenizer, inference_copy(network), names),
         tokenizer=tokenizer,
         labels=labels,
         history=history,
@@ -543,7 +556,7 @@ class OneTask:
         return build_pipeline(self.splits[split], tokenizer, self.labels, **options)
 
     def heads(self) -> dict:
-        """The arguments of `build_resnet_classifier` that set its outputs."""
+        """The arguments of `ResTextClassifier` that set its outputs."""
         return {"num_classes": len(self.labels)}
 
     def compile_arguments(self, training: dict) -> dict:
@@ -620,13 +633,19 @@ def run_training(
         steps_per_epoch = max(1, -(-tasks.training_size() // global_batch))
         idf = wide_idf(pipelines["train"], tokenizer.vocabulary_size(), resolved["model"])
 
-        def build(overrides: dict, total_steps: int) -> keras.Model:
-            """The preset's classifier (with `overrides`), compiled; called under `strategy.scope()`.
-            `idf` (the training texts' inverse document frequencies) weights the wide branch's tokens."""
+        def build(overrides: dict, total_steps: int, *, preprocessed: bool = False) -> ResTextClassifier:
+            """The preset's task model (with `overrides`), compiled; called under `strategy.scope()`.
+            `idf` (the training texts' inverse document frequencies) weights the wide branch's
+            tokens. `preprocessed`: with the preprocessor (tokenizer and class names), so that the
+            trained classifier also takes raw strings."""
+            model_config = resolve_model_config(config.preset, **{**config.model_overrides, **overrides})
             with training_dtype_policy(training):
-                model = build_resnet_classifier(
-                    **tasks.heads(), vocab_size=tokenizer.vocabulary_size(), preset=config.preset,
-                    **{**config.model_overrides, **overrides},
+                backbone = ResTextBackbone(
+                    tokenizer.vocabulary_size(), **{key: model_config[key] for key in BACKBONE_DEFAULTS}
+                )
+                model = ResTextClassifier(
+                    backbone, **tasks.heads(), recipe=training, compile=False,
+                    **{key: model_config[key] for key in HEAD_DEFAULTS},
                 )  # fmt: skip
             if idf is not None:
                 set_wide_idf(model, idf)
@@ -637,10 +656,17 @@ def run_training(
                 steps_per_execution=effective_steps_per_execution(config.steps_per_execution, strategy),
             )
             patch_for_multiworker(model)
+            if preprocessed:
+                # After `compile`: Keras turns XLA off for a model holding a layer that XLA cannot run
+                # (the tokenizer's string ops), though `fit` reads the pipelines' ids and never calls it.
+                names = tasks.label_names()
+                model.preprocessor = ResTextPreprocessor(
+                    tokenizer, labels=names, tasks=list(names) if isinstance(names, dict) else None
+                )
             return model
 
         with strategy.scope():
-            classifier = build({}, steps_per_epoch * training["epochs"])
+            classifier = build({}, steps_per_epoch * training["epochs"], preprocessed=True)
             apply_embeddings(classifier, vectors, config.embeddings_trainable)
 
         if not record_run(output_dir, fingerprint, initial_epoch, say, held) and config.progressive:

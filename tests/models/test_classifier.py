@@ -206,3 +206,16 @@ def test_invalid_arguments_are_explained(kwargs, fragment):
     with pytest.raises(ValueError) as error:
         build_resnet_classifier(**kwargs)
     assert fragment in str(error.value)
+
+
+def test_find_layer_opens_up_a_task_models_backbone():
+    from keras_restext.models.classifier import find_layer, leaf_layers
+
+    classifier = keras_restext.ResTextClassifier(
+        keras_restext.ResTextBackbone(64, embedding_dim=8, stage_filters=(8,), stage_blocks=(1,)), 2, compile=False
+    )
+    assert find_layer(classifier, "stem") is classifier.backbone.get_layer("stem")
+    assert find_layer(classifier, "probabilities") is classifier.get_layer("probabilities")
+    assert not [layer for layer in leaf_layers(classifier) if isinstance(layer, keras.Model)]
+    with pytest.raises(ValueError, match=r"No layer 'stage9_block0' in 'restext_classifier'. Its layers: \['token_ids'"):
+        find_layer(classifier, "stage9_block0")

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from keras_restext import ResTextClassifier
 from keras_restext.data import DataError
 from keras_restext.training import TrainConfig, train
 from tests.training.helpers import clean_log, write_csv, write_tsv
@@ -58,6 +59,10 @@ def test_train_evaluates_and_exports(tmp_path, small_files):
     outputs = loaded(text=tf.constant(texts))
     np.testing.assert_allclose(outputs["probabilities"].numpy(), expected, atol=1e-5)
     assert outputs["label"].numpy().tolist()[0] == b"positive"
+    # train's classifier is the task model: raw strings in, the export's probabilities out.
+    assert isinstance(result.classifier, ResTextClassifier)
+    assert result.classifier.preprocessor.labels == ["negative", "positive"]
+    np.testing.assert_allclose(result.classifier.predict(texts, verbose=0), expected, atol=1e-5)
     metrics = json.loads(Path(result.export_path, "metrics.json").read_text())
     assert metrics["test"]["accuracy"] == pytest.approx(result.metrics["test"]["accuracy"])
     assert len(metrics["history"]["loss"]) == 2

@@ -23,7 +23,7 @@ def test_bfloat16_trains_and_exports_with_float32_probabilities(tmp_path, files)
         **files, preset="restext_small", epochs=1, mixed_precision="bfloat16",
         output=str(tmp_path / "run"), export=str(tmp_path / "export"), verbose=0, log=None,
     )  # fmt: skip
-    stem = result.classifier.get_layer("stem")
+    stem = result.classifier.backbone.get_layer("stem")
     assert stem.compute_dtype == "bfloat16" and stem.variable_dtype == "float32"
     assert result.classifier.get_layer("probabilities").compute_dtype == "float32"
     assert keras.config.dtype_policy().name == "float32"  # the global policy is left as it was

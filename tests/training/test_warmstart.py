@@ -33,8 +33,8 @@ def test_progressive_trains_the_first_stage_then_the_full_network(tmp_path, file
     assert result.epochs_run == 2 and len(result.history["loss"]) == 2
     classifier = result.classifier
     for name in ("embedding", "stem", "stage0_block0"):
-        assert classifier.get_layer(name).trainable != freeze
-    assert classifier.get_layer("stage1_block0").trainable and classifier.get_layer("probabilities").trainable
+        assert classifier.backbone.get_layer(name).trainable != freeze
+    assert classifier.backbone.get_layer("stage1_block0").trainable and classifier.get_layer("probabilities").trainable
 
 
 def test_progressive_with_one_stage_trains_as_usual(tmp_path, files):
@@ -72,7 +72,7 @@ def test_embeddings_from_a_vectors_file(tmp_path, files, trainable):
     assert f"cover {len(covered)}/{len(vocabulary) - 2} vocabulary words" in coverage
     assert "embedding_dim 32 -> 8" in coverage
     assert result.config["model"]["embedding_dim"] == 8
-    embedding = result.classifier.get_layer("embedding")
+    embedding = result.classifier.backbone.get_layer("embedding")
     assert embedding.trainable == trainable
     matrix = np.asarray(embedding.embeddings)
     rows = np.stack([matrix[vocabulary.index(w)] for w in covered])
@@ -93,7 +93,7 @@ def test_embeddings_with_a_preset_whose_embedding_keeps_the_frequent_ids(tmp_pat
     )  # fmt: skip
     vocabulary = result.tokenizer.get_vocabulary()
     assert len(vocabulary) > 40  # the wide branch reads all of it
-    embedding = np.asarray(result.classifier.get_layer("embedding").embeddings)
+    embedding = np.asarray(result.classifier.backbone.get_layer("embedding").embeddings)
     assert embedding.shape == (40, 8)
     found = [i for i, token in enumerate(vocabulary[:40]) if token in table]
     assert found
