@@ -330,9 +330,9 @@ def convert_text_model(model: keras.Model, *, quantize: str | None = None) -> by
     tokenizer, classifier, heads = serving_parts(model)
     tokenize = convertible_tokenizer(tokenizer)
     function = _text_function(classifier, heads, tokenize)
-    # The word tokenizer's words table; the char tokenizer has none (its vocabulary is compared).
-    tables = tokenize if isinstance(tokenize, tf.Module) else None
-    return _convert(model, function, flex=True, tokenizer=tables, quantize=quantize)
+    # The word tokenizer holds its words table; the char tokenizer none (its vocabulary is compared).
+    tracked = tokenize if isinstance(tokenize, tf.Module) else None
+    return _convert(model, function, flex=True, tokenizer=tracked, quantize=quantize)
 
 
 def text_function(model: keras.Model) -> tf.types.experimental.PolymorphicFunction:

@@ -122,8 +122,9 @@ def compile_multitask(
     jit_compile: bool | str = "auto",
     steps_per_execution: int = 1,
 ) -> keras.Model:
-    """Compiles a multi-task classifier as `train_multitask` does: AdamW with warm-up and cosine
-    decay (the learning rate scaled linearly with the strategy's replicas) and `multitask_losses`."""
+    """Compiles a multi-task token-id classifier (`build_resnet_classifier(tasks=...)`) with
+    `train_multitask`'s recipe: AdamW with warm-up and cosine decay (the learning rate scaled
+    linearly with the strategy's replicas) and `multitask_losses`."""
     strategy = strategy or tf.distribute.get_strategy()
     classifier.compile(
         optimizer=run_optimizer(training, total_steps, strategy),

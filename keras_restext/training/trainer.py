@@ -39,7 +39,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_restext.data import LabelVocabulary, build_pipeline, make_tokenizer, read_dataset, split_validation
-from keras_restext.export import ExportError, Predictor, build_serving_model, inference_copy, write_export, write_record
+from keras_restext.export import ExportError, Predictor, write_export, write_record
 from keras_restext.export.artifacts import KERAS_FILE
 from keras_restext.layers import token_idf
 from keras_restext.models import (
@@ -276,14 +276,12 @@ class TrainResult:
     sizes: dict = field(default_factory=dict)
 
 
-def finished_run(*, classifier: keras.Model, tokenizer, labels, start: float, history: dict, **fields) -> TrainResult:
-    """The `TrainResult` of a finished run, with its raw-string serving model (of one task, or of
-    several when `labels` is a dict task → `LabelVocabulary`)."""
-    names = labels.names if isinstance(labels, LabelVocabulary) else {task: v.names for task, v in labels.items()}
-    network = classifier.network() if isinstance(classifier, ResTextClassifier) else classifier
+def finished_run(*, classifier: ResTextClassifier, tokenizer, labels, start: float, history: dict, **fields) -> TrainResult:
+    """The `TrainResult` of a finished run, with the classifier's raw-string serving model (its
+    preprocessor's tokenizer and class names, of one task or of several)."""
     return TrainResult(
         classifier=classifier,
-        serving_model=build_serving_model(tokenizer, inference_copy(network), names),
+        serving_model=classifier.serving_model(),
         tokenizer=tokenizer,
         labels=labels,
         history=history,
@@ -522,7 +520,6 @@ class OneTask:
     """What a one-task run trains: `config.train` (with its validation and test data), one label
     vocabulary, outputs `probabilities`. `run_training` trains it; `multitask.SeveralTasks` is the
     same interface for several tasks.
-
     """
 
     def __init__(self):
