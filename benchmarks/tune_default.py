@@ -26,7 +26,7 @@ import keras_restext
 from benchmarks.measure import branch_accuracies
 from keras_restext.data import LabelVocabulary, build_pipeline, make_tokenizer, read_dataset, split_validation
 from keras_restext.models import set_wide_idf
-from keras_restext.training import TrainConfig
+from keras_restext.training.config import RuntimeConfig
 from keras_restext.models.optimizers import make_optimizer
 from keras_restext.training.trainer import wide_idf
 
@@ -105,7 +105,7 @@ def validation_accuracy(
                                  warmup_fraction=training["warmup_fraction"]),
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=training["label_smoothing"]),
         metrics=["accuracy"],
-        steps_per_execution=TrainConfig.steps_per_execution,  # as `train` does
+        steps_per_execution=RuntimeConfig.steps_per_execution,  # as `train` does
     )
     start = time.time()
     history = model.fit(batches, validation_data=validation_batches, epochs=training["epochs"], verbose=0)

@@ -108,18 +108,18 @@ def add_task_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def training_options(args: argparse.Namespace) -> dict:
-    """The `TrainConfig` fields these options set."""
+def staged_options(args: argparse.Namespace) -> dict:
+    """The `ScheduleConfig` fields of --progressive and --freeze-grown."""
     if args.freeze_grown and not args.progressive:
         raise ValueError("--freeze-grown needs --progressive")
+    return {"progressive": args.progressive, "freeze_grown": args.freeze_grown}
+
+
+def word_vector_options(args: argparse.Namespace) -> dict:
+    """The `ModelConfig` fields of --embeddings and --embeddings-mode."""
     if args.embeddings_mode == "static" and not args.embeddings:
         raise ValueError("--embeddings-mode static needs --embeddings PATH")
-    return {
-        "progressive": args.progressive,
-        "freeze_grown": args.freeze_grown,
-        "embeddings": args.embeddings,
-        "embeddings_trainable": args.embeddings_mode != "static",
-    }
+    return {"embeddings": args.embeddings, "embeddings_trainable": args.embeddings_mode != "static"}
 
 
 def parse_tasks(args: argparse.Namespace) -> dict | None:

@@ -13,7 +13,7 @@ from keras_restext.cli.common import (
     positive_int,
     read_options,
 )
-from keras_restext.cli.tasks import TASKS_EXAMPLE, add_task_options, parse_tasks, run_multitask, training_options
+from keras_restext.cli.tasks import TASKS_EXAMPLE, add_task_options, parse_tasks, run_multitask, staged_options, word_vector_options
 from keras_restext.cli.wording import say
 
 # `keras_restext.training.distribute.STRATEGIES`, spelled out so that `restext train --help` needs
@@ -86,38 +86,38 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from keras_restext.export import ExportError
-    from keras_restext.training import TrainConfig, train
+    from keras_restext.training import train
+    from keras_restext.training.config import (
+        DataConfig,
+        ModelConfig,
+        OutputConfig,
+        RuntimeConfig,
+        ScheduleConfig,
+        TokenizerConfig,
+        TrainConfig,
+    )
     from keras_restext.training.distribute import get_strategy
 
     options = read_options(args)
     tasks = parse_tasks(args)  # several tasks (--task, --label-column TASK=COLUMN), else None
-    config = TrainConfig(
-        train=args.train,
-        validation=args.validation,
-        validation_fraction=args.validation_fraction,
-        test=args.test,
-        format=options.get("format"),
-        text_column=options.get("text_column"),
-        label_column=options.get("label_column"),
-        header=options.get("header"),
-        on_bad_row=options.get("on_bad_row"),
-        label_names=args.label_names or {},
-        preset=args.preset,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        max_length=args.max_length,
-        patience=args.patience,
-        seed=args.seed,
-        output=args.output,
-        export=args.export,
-        verbose="auto" if args.verbose is None else args.verbose,
-        mixed_precision=args.mixed_precision,
-        static_shapes=args.static_shapes,
-        jit_compile=args.jit_compile,
-        steps_per_execution=args.steps_per_execution,
-        **training_options(args),  # --progressive, --freeze-grown, --embeddings, --embeddings-mode
-    )
+    config = TrainConfig(  # the flags, grouped as the run uses them
+        data=DataConfig(
+            train=args.train, validation=args.validation, test=args.test,
+            validation_fraction=args.validation_fraction, label_names=args.label_names or {}, **options,
+        ),
+        tokenizer=TokenizerConfig(max_length=args.max_length),
+        model=ModelConfig(preset=args.preset, **word_vector_options(args)),  # --embeddings, --embeddings-mode
+        schedule=ScheduleConfig(
+            epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
+            patience=args.patience, seed=args.seed, **staged_options(args),  # --progressive, --freeze-grown
+        ),
+        runtime=RuntimeConfig(
+            verbose="auto" if args.verbose is None else args.verbose, mixed_precision=args.mixed_precision,
+            static_shapes=args.static_shapes, jit_compile=args.jit_compile,
+            steps_per_execution=args.steps_per_execution,
+        ),
+        output=OutputConfig(folder=args.output, export=args.export),
+    )  # fmt: skip
     try:
         if tasks:
             return run_multitask(config, tasks, get_strategy(args.strategy, tpu=args.tpu))

@@ -2,11 +2,26 @@
 
 from keras_restext.training.callbacks import finished_epochs, make_callbacks, read_history
 from keras_restext.training.metrics import classification_report, confusion_matrix, evaluate_texts, format_report
-from keras_restext.training.trainer import TrainConfig, TrainResult, train
+from keras_restext.training.config import (
+    DataConfig,
+    ModelConfig,
+    OutputConfig,
+    RuntimeConfig,
+    ScheduleConfig,
+    TokenizerConfig,
+    TrainConfig,
+)
+from keras_restext.training.trainer import TrainResult, train
 from keras_restext.training.multitask import TaskData, tasks_from_columns, train_multitask
 
 __all__ = [
+    "DataConfig",
+    "ModelConfig",
+    "OutputConfig",
+    "RuntimeConfig",
+    "ScheduleConfig",
     "TaskData",
+    "TokenizerConfig",
     "TrainConfig",
     "TrainResult",
     "classification_report",

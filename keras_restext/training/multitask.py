@@ -31,7 +31,6 @@ steps:
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
@@ -45,7 +44,8 @@ import tensorflow as tf
 from keras_restext.data.tasks import TaskData, build_task_pipeline, read_tasks, tasks_from_columns
 from keras_restext.training.distribute import patch_for_multiworker
 from keras_restext.training.metrics import evaluate_texts
-from keras_restext.training.trainer import TrainConfig, TrainResult, run_optimizer, run_training
+from keras_restext.training.config import TrainConfig
+from keras_restext.training.trainer import TrainResult, run_optimizer, run_training
 
 MEAN_ACCURACY = "mean_task_accuracy"
 DEFAULT_MONITOR = "val_" + MEAN_ACCURACY
@@ -149,8 +149,9 @@ def _fingerprint(tasks: Mapping[str, TaskData], config: TrainConfig, resolved: d
                                              "read_options")}}
         for task, t in tasks.items()
     }  # fmt: skip
+    options = config.options()
     values = {
-        k: getattr(config, k)
+        k: options[k]
         for k in ("format", "text_column", "label_column", "header", "preset", "seed", "validation_fraction",
                   "progressive", "freeze_grown", "embeddings", "embeddings_trainable")
     }  # fmt: skip
@@ -185,16 +186,17 @@ class SeveralTasks:
 
     def read(self, config: TrainConfig, say) -> None:
         check_task_names(self.names)
-        if config.label_names:
+        data = config.data
+        if data.label_names:
             raise ValueError("`label_names` renames one task's labels; name the classes in each task's data instead.")
-        if config.on_bad_row not in (None, "error"):
+        if data.on_bad_row not in (None, "error"):
             raise ValueError(
-                f"`on_bad_row={config.on_bad_row!r}` is for one task; a multi-task run stops at a malformed row "
+                f"`on_bad_row={data.on_bad_row!r}` is for one task; a multi-task run stops at a malformed row "
                 "(rows without a task's label are skipped for that task already)."
             )
         self.splits, self.labels = read_tasks(
-            self.tasks, format=config.format, text_column=config.text_column, label_column=config.label_column,
-            header=config.header, validation_fraction=config.validation_fraction, seed=config.seed, log=say,
+            self.tasks, format=data.format, text_column=data.text_column, label_column=data.label_column,
+            header=data.header, validation_fraction=data.validation_fraction, seed=config.schedule.seed, log=say,
         )  # fmt: skip
         self.sizes = {
             split: {task: examples.labelled(task) for task in self.names}
@@ -229,7 +231,8 @@ class SeveralTasks:
         return multitask_losses(training, {task: self.tasks[task].loss_weight for task in self.names})
 
     def monitor(self, config: TrainConfig) -> str:
-        return DEFAULT_MONITOR if config.monitor == "val_accuracy" else config.monitor
+        monitor = config.schedule.monitor
+        return DEFAULT_MONITOR if monitor == "val_accuracy" else monitor
 
     def first_callbacks(self) -> list:
         validated = [task for task in self.names if self.sizes.get("validation", {}).get(task, 0) > 0]
@@ -270,14 +273,15 @@ def train_multitask(
     Args:
         tasks: task name → `TaskData` (or just its training path, or a dict of `TaskData` fields).
             Task names become output names: letters, digits and underscores.
-        config: a `TrainConfig` for everything but the data (preset, epochs, seed, output, export,
-            `embeddings`, `progressive`, ...). Its `format`, `text_column`, `label_column` and
-            `header` are the defaults of the tasks' reading options; its `train`, `validation` and
-            `test` are not used. Leave it None and pass its fields as keyword arguments instead.
+        config: a `TrainConfig` for everything but the data (its model, schedule, runtime and
+            output groups: preset, epochs, seed, output, export, `embeddings`, `progressive`, ...).
+            Its data group's `format`, `text_column`, `label_column` and `header` are the defaults
+            of the tasks' reading options; its `train`, `validation` and `test` are not used. Leave
+            it None and pass its settings as keyword arguments instead.
         strategy: a `tf.distribute.Strategy` (default: the current one); `batch_size` is per replica.
         callbacks: extra Keras callbacks for `fit`.
         log: prints progress lines; None is silent.
-        **options: `TrainConfig` fields.
+        **options: settings by their flat option names (see `TrainConfig`).
 
     Returns:
         A `TrainResult` (labels, metrics and sizes keyed by task).
@@ -295,10 +299,7 @@ def train_multitask(
     ...     preset="restext_base", export="savedmodels/mr_trec")
     >>> result.metrics["test"]["question"]["accuracy"]
     """
-    if config is None:
-        config = TrainConfig(train=None, **options)
-    elif options:
-        config = dataclasses.replace(config, **options)
+    config = TrainConfig.from_options(**options) if config is None else config.replace(**options)
     tasks = SeveralTasks({name: _as_task_data(task) for name, task in tasks.items()})
     return run_training(tasks, config, strategy=strategy, callbacks=callbacks, log=log)
 

@@ -24,14 +24,12 @@ also make yourself:
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import json
 import os
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any
 from dataclasses import dataclass, field
 
 import keras
@@ -46,13 +44,13 @@ from keras_restext.models import (
     ResTextBackbone,
     ResTextClassifier,
     ResTextPreprocessor,
-    get_preset,
     resolve_model_config,
     set_wide_idf,
 )
 from keras_restext.models.backbone import BACKBONE_DEFAULTS
 from keras_restext.models.classifier import HEAD_DEFAULTS
 from keras_restext.training.backup import remove_backup
+from keras_restext.training.config import TrainConfig
 from keras_restext.training.callbacks import (
     BACKUP_DIR,
     ShuffleEpoch,
@@ -76,163 +74,11 @@ from keras_restext.models.optimizers import make_optimizer
 from keras_restext.training.warmstart import apply_embeddings, prepare_embeddings, pretrain_stages
 
 RUN_FILE = "run.json"
-MIXED_PRECISION = (None, "bfloat16", "float16")
-TRAINING_KEYS = (
-    "epochs", "batch_size", "learning_rate", "weight_decay", "warmup_fraction", "label_smoothing", "patience"
-)  # fmt: skip
 # The settings that must not change between a killed run and its resumption (with the resolved config).
 RUN_KEYS = (
     "train", "validation", "format", "text_column", "label_column", "header", "preset", "seed", "validation_fraction",
     "progressive", "freeze_grown", "embeddings", "embeddings_trainable",
 )  # fmt: skip
-
-
-@dataclass
-class TrainConfig:
-    """Everything a training run depends on; `restext train` fills it from its flags.
-
-    Attributes:
-        train: the training data: a path (csv, tsv, jsonl, folder, glob), `"tfds:NAME[:SPLIT]"`, or
-            anything else `read_dataset` reads (an in-memory `(texts, labels)` pair, ...).
-        validation: validation data; None splits `validation_fraction` off the training data (or,
-            with the default fraction 0, trains without validation data).
-        test: optional test data, evaluated once at the end.
-        format: the data format, None to infer it from the path (see `read_dataset`).
-        text_column: the text column (or a list of columns, joined with a space); None finds it.
-        label_column: the label column; None finds it.
-        header: csv/tsv: whether the files have a header row; None detects it.
-        on_bad_row: "error" (the default, None): a malformed row stops the run with one line naming
-            its file and line; "skip": such rows are skipped, counted and reported once.
-        label_names: the data's labels renamed, e.g. `{"0": "negative", "1": "positive"}`: the
-            model learns, predicts and reports the names (every split is renamed alike).
-        preset: the preset that sets tokenizer, model and training defaults.
-        epochs, batch_size, learning_rate, weight_decay, warmup_fraction, label_smoothing,
-        patience: override the preset's training defaults. `batch_size` is per replica.
-        max_length: overrides the tokenizer's maximum length (tokens or characters).
-        seed: seeds weights, shuffling and the validation split.
-        output: the run folder (backup, logs, history); default `runs/<export name>` or `runs/restext`.
-        export: the export folder, e.g. `savedmodels/sst2`; each run adds a new version under it.
-        validation_fraction: the share of the training data held out, stratified, for early stopping
-            and the best epoch when `validation` is None. 0 (the default, like Keras'
-            `validation_split`): train on all of it for every epoch (the learning rate decays to 0)
-            and keep the last epoch's weights: holding out a share lost accuracy on MR, TREC and
-            SST-2 (benchmarks/README.md).
-        monitor: the validation metric for early stopping and the best epoch (with validation data).
-        model_overrides: model arguments (of `ResTextBackbone` and `ResTextClassifier`, as
-            `build_resnet_classifier` takes them) that override the preset.
-        tokenizer_overrides: arguments of `make_tokenizer` that override the preset; with another
-            `kind` (e.g. `{"kind": "wordpiece", "vocab_size": 8000}`) they replace the preset's.
-        verbose: Keras' verbosity: "auto", 0 (silent), 1 (progress bar) or 2 (one line per epoch).
-        cache: keep the examples in memory after the first epoch (a file is read once).
-        bucket: batch texts of similar length together (less padding, faster epochs).
-        tensorboard: write TensorBoard logs under `output/logs`.
-        mixed_precision: None (float32), "bfloat16" or "float16": the compute dtype of the
-            classifier; its output softmax stays float32 (float16 adds loss scaling).
-        static_shapes: pad every training and validation batch to exactly `max_length` and drop the
-            last partial batch (one XLA program, as TPUs need); compiles the steps with XLA.
-        jit_compile: compile the training steps with XLA (implied by `static_shapes`).
-        steps_per_execution: training steps run by one call of the compiled step function (Keras
-            `compile(steps_per_execution=...)`). Fewer round trips through Python, so shorter epochs
-            on a CPU (benchmarks/README.md). Batch-level callbacks then see every 16th batch. 1
-            under multi-worker training.
-        progressive: staged training: the first `S - 1` stages of the network are grown and trained
-            first, `max(1, epochs // S)` epochs each, then the full network starts from their
-            weights (`keras_restext.training.progressive` states the schedule).
-        freeze_grown: with `progressive`, keep the layers carried over from a smaller network frozen.
-        embeddings: a word2vec / GloVe / fastText `.vec` text file of pretrained word vectors for the
-            word vocabulary (words it lacks are random-initialised); `embedding_dim` is taken from it.
-        embeddings_trainable: fine-tune the vectors ("non-static", True) or keep them frozen
-            ("static", False).
-    """
-
-    train: Any
-    validation: Any = None
-    test: Any = None
-    format: str | None = None
-    text_column: str | Sequence[str] | None = None
-    label_column: str | None = None
-    header: bool | None = None
-    on_bad_row: str | None = None
-    label_names: dict = field(default_factory=dict)
-    preset: str = "restext_base"
-    epochs: int | None = None
-    batch_size: int | None = None
-    learning_rate: float | None = None
-    weight_decay: float | None = None
-    warmup_fraction: float | None = None
-    label_smoothing: float | None = None
-    patience: int | None = None
-    max_length: int | None = None
-    seed: int = 0
-    output: str | None = None
-    export: str | None = None
-    validation_fraction: float = 0.0
-    monitor: str = "val_accuracy"
-    model_overrides: dict = field(default_factory=dict)
-    tokenizer_overrides: dict = field(default_factory=dict)
-    cache: bool = True
-    bucket: bool = True
-    verbose: int | str = "auto"
-    tensorboard: bool = True
-    mixed_precision: str | None = None
-    static_shapes: bool = False
-    jit_compile: bool = False
-    steps_per_execution: int = 16
-    progressive: bool = False
-    freeze_grown: bool = False
-    embeddings: str | None = None
-    embeddings_trainable: bool = True
-
-    def resolved(self) -> dict:
-        """The preset merged with the overrides: `{"tokenizer": ..., "model": ..., "training": ...}`."""
-        config = get_preset(self.preset)
-        for key in TRAINING_KEYS:
-            value = getattr(self, key)
-            if value is not None:
-                config["training"][key] = value
-        overrides = dict(self.tokenizer_overrides)
-        if overrides.get("kind", config["tokenizer"]["kind"]) != config["tokenizer"]["kind"]:
-            # Another kind of tokenizer takes other arguments: keep only the preset's max_length.
-            config["tokenizer"] = {"max_length": config["tokenizer"]["max_length"]}
-        config["tokenizer"].update(overrides)
-        if self.max_length is not None:
-            config["tokenizer"]["max_length"] = self.max_length
-        config["model"].update(self.model_overrides)
-        config["training"]["mixed_precision"] = self.mixed_precision
-        _check_training(config["training"])
-        if not 0 <= self.validation_fraction < 1:
-            raise ValueError(
-                f"`validation_fraction` must be in [0, 1). Received: validation_fraction={self.validation_fraction!r}"
-            )
-        if not isinstance(self.steps_per_execution, int) or self.steps_per_execution < 1:
-            raise ValueError(
-                f"`steps_per_execution` must be an int >= 1. Received: steps_per_execution={self.steps_per_execution!r}"
-            )
-        return config
-
-    def output_dir(self) -> str:
-        """The run folder: `output`, else `runs/<export name>`, else `runs/restext`."""
-        if self.output:
-            return self.output
-        name = os.path.basename(os.path.normpath(os.fspath(self.export))) if self.export else "restext"
-        return os.path.join("runs", name)
-
-
-def _check_training(training: dict) -> None:
-    positive_ints = ("epochs", "batch_size")
-    for key in positive_ints:
-        if not isinstance(training[key], int) or training[key] < 1:
-            raise ValueError(f"`{key}` must be an int >= 1. Received: {key}={training[key]!r}")
-    if not training["learning_rate"] > 0:
-        raise ValueError(f"`learning_rate` must be > 0. Received: learning_rate={training['learning_rate']!r}")
-    if training.get("mixed_precision") not in MIXED_PRECISION:
-        raise ValueError(
-            f"`mixed_precision` must be one of {MIXED_PRECISION}. Received: mixed_precision={training['mixed_precision']!r}"
-        )
-    if not 0 <= training["label_smoothing"] < 1:
-        raise ValueError(
-            f"`label_smoothing` must be in [0, 1). Received: label_smoothing={training['label_smoothing']!r}"
-        )
 
 
 @dataclass
@@ -303,7 +149,8 @@ def _source_name(source) -> str | None:
 
 def _fingerprint(config: TrainConfig, resolved: dict) -> dict:
     """What must not change between a killed run and its resumption (in-memory data by a digest)."""
-    values = {k: getattr(config, k) for k in RUN_KEYS}
+    options = config.options()
+    values = {k: options[k] for k in RUN_KEYS}
     for key in ("train", "validation"):
         if _source_name(values[key]) == "in-memory data":
             values[key] = "sha256:" + hashlib.sha256(repr(values[key]).encode()).hexdigest()
@@ -340,23 +187,26 @@ def count_examples(data) -> int:
 
 def _read_data(config: TrainConfig):
     """Training, validation and test `TextData` and the label vocabulary; unseen labels fail here."""
-    options = {k: getattr(config, k) for k in ("format", "text_column", "label_column", "header", "on_bad_row")}
+    data = config.data
+    options = {k: getattr(data, k) for k in ("format", "text_column", "label_column", "header", "on_bad_row")}
     options = {k: v for k, v in options.items() if v is not None}
     def read(source):
-        return read_dataset(source, **options).with_label_names(config.label_names)
+        return read_dataset(source, **options).with_label_names(data.label_names)
 
-    train_data = read(config.train)
+    if data.train is None:
+        raise ValueError("`train` is required: the training data (a path, a tf.data.Dataset, or (texts, labels)).")
+    train_data = read(data.train)
     labels = LabelVocabulary.from_data(train_data)
     if len(labels) < 2:
-        raise ValueError(f"Training needs at least 2 classes; {_source_name(config.train)} has only {labels.names!r}.")
-    if config.validation is not None:
-        validation_data = read(config.validation)
+        raise ValueError(f"Training needs at least 2 classes; {_source_name(data.train)} has only {labels.names!r}.")
+    if data.validation is not None:
+        validation_data = read(data.validation)
         labels.check(validation_data)
-    elif config.validation_fraction > 0:
-        train_data, validation_data = split_validation(train_data, config.validation_fraction, seed=config.seed)
+    elif data.validation_fraction > 0:
+        train_data, validation_data = split_validation(train_data, data.validation_fraction, seed=config.schedule.seed)
     else:
         validation_data = None
-    test_data = None if config.test is None else read(config.test)
+    test_data = None if data.test is None else read(data.test)
     if test_data is not None:
         labels.check(test_data)
     return train_data, validation_data, test_data, labels
@@ -393,7 +243,7 @@ def start_run(config: TrainConfig, fingerprint: dict, strategy: tf.distribute.St
     `held`, which releases it when the block ends."""
     output_dir = write_dir(config.output_dir(), strategy)
     initial_epoch = _check_resumable(output_dir, fingerprint)
-    keras.utils.set_random_seed(config.seed)
+    keras.utils.set_random_seed(config.schedule.seed)
     with contextlib.ExitStack() as held:
         yield output_dir, initial_epoch, held
 
@@ -441,8 +291,8 @@ def fit_and_restore(
         patience=training["patience"],
         monitor=monitor,
         keep_backup=True,  # until the model and the export are written (`save_and_export`)
-        tensorboard=config.tensorboard,
-        verbose=0 if config.verbose == 0 else 1,
+        tensorboard=config.output.tensorboard,
+        verbose=0 if config.runtime.verbose == 0 else 1,
     )
     with warnings.catch_warnings():
         # Keras warns when a dataset of unknown length ends its first epoch; that is expected here.
@@ -454,7 +304,7 @@ def fit_and_restore(
             initial_epoch=initial_epoch,
             callbacks=[*([shuffle_epoch] if shuffle_epoch else []), *first_callbacks, *fit_callbacks, *callbacks],
             shuffle=False,  # the pipeline shuffles, seeded
-            verbose=progress_verbosity(config.verbose),
+            verbose=progress_verbosity(config.runtime.verbose),
         )
     losses = fit_history.history.get("loss", [])
     if losses and not np.isfinite(losses[-1]):
@@ -475,29 +325,29 @@ def run_facts(config: TrainConfig, training: dict, strategy: tf.distribute.Strat
         "replicas": strategy.num_replicas_in_sync,
         "peak learning rate": scaled_learning_rate(training["learning_rate"], strategy),
         "mixed precision": training.get("mixed_precision") or "float32",
-        "progressive": bool(config.progressive),
-        "word vectors": config.embeddings or "none",
-        "seed": config.seed,
+        "progressive": bool(config.schedule.progressive),
+        "word vectors": config.model.embeddings or "none",
+        "seed": config.schedule.seed,
         "training time (s)": round(wall_time, 1),
     }
 
 
 def save_and_export(result, config: TrainConfig, strategy: tf.distribute.Strategy, say, **record) -> None:
     """The end of a run, in the order that loses nothing: the run folder's `model.keras` and
-    `metrics.json` first, then the export (`config.export`), and only then the backup goes. An
+    `metrics.json` first, then the export (`config.output.export`), and only then the backup goes. An
     export that fails raises `ExportError` and leaves the model, its record and the backup (a rerun
     of the same command resumes after the last epoch and exports again). On a non-chief worker,
     removes its temporary folder instead. Sets `result.export_path`."""
     if not is_chief(strategy):
         remove_worker_dir(config.output_dir(), strategy)  # only the chief writes the export
         return
-    record = {"metrics": result.metrics, "history": result.history, "preset": config.preset,
+    record = {"metrics": result.metrics, "history": result.history, "preset": config.model.preset,
               "config": result.config, **record}  # fmt: skip
     write_record(result.output_dir, result.serving_model, **record)
     path = os.path.join(result.output_dir, KERAS_FILE)
-    if config.export:
+    if config.output.export:
         try:
-            result.export_path = write_export(config.export, result.serving_model, **record)
+            result.export_path = write_export(config.output.export, result.serving_model, **record)
         except ExportError as error:
             raise ExportError(f"{error}. The trained model is saved in {path}.") from error
         say(f"restext: exported {result.export_path}")
@@ -517,7 +367,7 @@ def wide_idf(train_batches: tf.data.Dataset, vocab_size: int, model_config: dict
 
 
 class OneTask:
-    """What a one-task run trains: `config.train` (with its validation and test data), one label
+    """What a one-task run trains: `config.data.train` (with its validation and test data), one label
     vocabulary, outputs `probabilities`. `run_training` trains it; `multitask.SeveralTasks` is the
     same interface for several tasks.
     """
@@ -564,7 +414,7 @@ class OneTask:
         }
 
     def monitor(self, config: TrainConfig) -> str:
-        return config.monitor
+        return config.schedule.monitor
 
     def first_callbacks(self) -> list:
         return []
@@ -582,13 +432,14 @@ class OneTask:
     def model_card(self, config: TrainConfig, facts: dict, monitor: str | None) -> dict:
         """The model card's `data` and `training` sections (`facts`: `run_facts`)."""
         sizes = self.sizes
-        data = {"train": f"{_source_name(config.train)} ({sizes['train']} examples)"}
-        if config.validation is not None:
-            data["validation"] = f"{_source_name(config.validation)} ({sizes['validation']} examples)"
+        given = config.data
+        data = {"train": f"{_source_name(given.train)} ({sizes['train']} examples)"}
+        if given.validation is not None:
+            data["validation"] = f"{_source_name(given.validation)} ({sizes['validation']} examples)"
         elif "validation" in sizes:
-            data["validation"] = f"{sizes['validation']} examples split off the training data (seed {config.seed})"
-        if config.test is not None:
-            data["test"] = f"{_source_name(config.test)} ({sizes['test']} examples)"
+            data["validation"] = f"{sizes['validation']} examples split off the training data (seed {config.schedule.seed})"
+        if given.test is not None:
+            data["test"] = f"{_source_name(given.test)} ({sizes['test']} examples)"
         return {"data": data, "training": facts}
 
 
@@ -607,12 +458,13 @@ def run_training(
     say = log or (lambda message: None)
     resolved = config.resolved()
     training = resolved["training"]
+    runtime = config.runtime
     fingerprint = tasks.fingerprint(config, resolved)
     with start_run(config, fingerprint, strategy) as (output_dir, initial_epoch, held):
         tasks.read(config, say)
         tokenizer = make_tokenizer(**resolved["tokenizer"]).adapt(tasks.training_texts())
         config, vectors = prepare_embeddings(config, resolved, tokenizer, say)  # --embeddings: embedding_dim from the file
-        say(tasks.summary(tokenizer, config.preset))
+        say(tasks.summary(tokenizer, config.model.preset))
 
         # batch_size is per replica: every replica sees the same batch as on one device.
         global_batch = training["batch_size"] * strategy.num_replicas_in_sync
@@ -620,9 +472,9 @@ def run_training(
         # What fit consumes (static shapes for TPU/XLA); the metrics read the texts themselves.
         pipelines = {
             split: with_shard_policy(tasks.pipeline(
-                split, tokenizer, batch_size=global_batch, shuffle=split == "train", seed=config.seed,
-                epoch=shuffle_epoch.epoch, bucket=config.bucket and not config.static_shapes,
-                static_shapes=config.static_shapes, cache=config.cache,
+                split, tokenizer, batch_size=global_batch, shuffle=split == "train", seed=config.schedule.seed,
+                epoch=shuffle_epoch.epoch, bucket=runtime.bucket and not runtime.static_shapes,
+                static_shapes=runtime.static_shapes, cache=runtime.cache,
             ))
             for split in ("train", "validation")
             if tasks.splits[split] is not None
@@ -635,7 +487,7 @@ def run_training(
             `idf` (the training texts' inverse document frequencies) weights the wide branch's
             tokens. `preprocessed`: with the preprocessor (tokenizer and class names), so that the
             trained classifier also takes raw strings."""
-            model_config = resolve_model_config(config.preset, **{**config.model_overrides, **overrides})
+            model_config = resolve_model_config(config.model.preset, **{**config.model.overrides, **overrides})
             with training_dtype_policy(training):
                 backbone = ResTextBackbone(
                     tokenizer.vocabulary_size(), **{key: model_config[key] for key in BACKBONE_DEFAULTS}
@@ -649,8 +501,8 @@ def run_training(
             model.compile(
                 optimizer=run_optimizer(training, total_steps, strategy),
                 **tasks.compile_arguments(training),
-                jit_compile=config.jit_compile or config.static_shapes,
-                steps_per_execution=effective_steps_per_execution(config.steps_per_execution, strategy),
+                jit_compile=runtime.jit_compile or runtime.static_shapes,
+                steps_per_execution=effective_steps_per_execution(runtime.steps_per_execution, strategy),
             )
             patch_for_multiworker(model)
             if preprocessed:
@@ -664,15 +516,15 @@ def run_training(
 
         with strategy.scope():
             classifier = build({}, steps_per_epoch * training["epochs"], preprocessed=True)
-            apply_embeddings(classifier, vectors, config.embeddings_trainable)
+            apply_embeddings(classifier, vectors, config.model.embeddings_trainable)
 
-        if not record_run(output_dir, fingerprint, initial_epoch, say, held) and config.progressive:
+        if not record_run(output_dir, fingerprint, initial_epoch, say, held) and config.schedule.progressive:
             # Grow and train the first S - 1 stages (a resumed run's backup already has them).
             pretrain_stages(
                 classifier, build=build, train_data=pipelines["train"], validation_data=pipelines.get("validation"),
                 model_config=resolved["model"], epochs=training["epochs"], steps_per_epoch=steps_per_epoch,
-                freeze=config.freeze_grown, vectors=vectors, embeddings_trainable=config.embeddings_trainable,
-                strategy=strategy, verbose=config.verbose, log=say,
+                freeze=config.schedule.freeze_grown, vectors=vectors, embeddings_trainable=config.model.embeddings_trainable,
+                strategy=strategy, verbose=runtime.verbose, log=say,
             )  # fmt: skip
         # Without validation data there is nothing to stop early on: the last epoch's weights are kept.
         monitor = tasks.monitor(config) if tasks.splits["validation"] is not None else None
@@ -713,7 +565,8 @@ def train(
     """Trains a classifier on labelled text, evaluates it and optionally exports it.
 
     Args:
-        config: a `TrainConfig`; or leave it None and pass its fields as keyword arguments.
+        config: a `TrainConfig` (its six groups: data, tokenizer, model, schedule, runtime,
+            output); or leave it None and pass its settings by their flat option names.
         strategy: a `tf.distribute.Strategy` (default: the current/default strategy; see
             `keras_restext.training.distribute.get_strategy`). The global batch is the per-replica
             `batch_size` × `strategy.num_replicas_in_sync`, and the learning rate is scaled by the
@@ -721,7 +574,8 @@ def train(
             the run folder and the export.
         callbacks: extra Keras callbacks for `fit`.
         log: prints progress lines (data sizes, resumption, metrics, export path); None is silent.
-        **options: `TrainConfig` fields, when `config` is None (or overriding its fields).
+        **options: settings by their flat option names (`train`, `epochs`, `output`, ...; see
+            `TrainConfig`), when `config` is None, or overriding `config`'s.
 
     Returns:
         A `TrainResult`.
@@ -737,8 +591,8 @@ def train(
     ...                preset="restext_small", epochs=1, export="savedmodels/mr")
     >>> result.metrics["test"]["accuracy"], result.export_path
     """
-    config = TrainConfig(**options) if config is None else dataclasses.replace(config, **options)
+    config = TrainConfig.from_options(**options) if config is None else config.replace(**options)
     return run_training(OneTask(), config, strategy=strategy, callbacks=callbacks, log=log)
 
 
-__all__ = ["TrainConfig", "TrainResult", "count_examples", "train"]
+__all__ = ["TrainResult", "count_examples", "run_training", "train"]

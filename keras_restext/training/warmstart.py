@@ -3,7 +3,7 @@
 Both `train` (one task) and `train_multitask` call these between building the tokenizer and the
 main `fit`:
 
-- `prepare_embeddings` reads `TrainConfig.embeddings` (a word2vec / GloVe / fastText `.vec` text
+- `prepare_embeddings` reads `TrainConfig.model.embeddings` (a word2vec / GloVe / fastText `.vec` text
   file) for the tokenizer's vocabulary, sets the model's `embedding_dim` to the vectors' dimension
   and prints the coverage; `apply_embeddings` loads the matrix into a built classifier, frozen
   ("static", `embeddings_trainable=False`) or fine-tuned ("non-static").
@@ -14,7 +14,6 @@ main `fit`:
 
 from __future__ import annotations
 
-import dataclasses
 import warnings
 from collections.abc import Callable
 
@@ -29,7 +28,7 @@ EMBEDDINGS_MODES = {"static": False, "non-static": True}  # mode → embeddings_
 
 
 def prepare_embeddings(config, resolved: dict, tokenizer, log: Callable[[str], None]):
-    """Reads the word vectors `config.embeddings` names for `tokenizer`'s vocabulary.
+    """Reads the word vectors `config.model.embeddings` names for `tokenizer`'s vocabulary.
 
     The model's `embedding_dim` is set from the file (in `resolved["model"]` and in the returned
     config's `model_overrides`), so any vectors file fits any word-level preset.
@@ -42,34 +41,34 @@ def prepare_embeddings(config, resolved: dict, tokenizer, log: Callable[[str], N
 
     Returns:
         `(config, vectors)`: the config to build the classifier from, and the `WordVectors` (None
-        when `config.embeddings` is None).
+        when `config.model.embeddings` is None).
 
     Raises:
         DataError: a missing or malformed vectors file (naming the file and line).
         ValueError: a character-level tokenizer, or an explicit `embedding_dim` override that
             differs from the vectors' dimension.
     """
-    if not config.embeddings:
+    if not config.model.embeddings:
         return config, None
     kind = resolved["tokenizer"].get("kind")
     if kind == "char":
         raise ValueError(
-            f"Pretrained word vectors need a word-level tokenizer; preset {config.preset!r} tokenizes characters."
+            f"Pretrained word vectors need a word-level tokenizer; preset {config.model.preset!r} tokenizes characters."
         )
-    vectors = load_word_vectors(config.embeddings, tokenizer.get_vocabulary(), seed=config.seed)
+    vectors = load_word_vectors(config.model.embeddings, tokenizer.get_vocabulary(), seed=config.schedule.seed)
     dim = int(vectors.matrix.shape[1])
-    explicit = config.model_overrides.get("embedding_dim")
+    explicit = config.model.overrides.get("embedding_dim")
     if explicit is not None and explicit != dim:
         raise ValueError(
-            f"model_overrides sets embedding_dim={explicit}, but the word vectors in {config.embeddings!r} have "
+            f"model_overrides sets embedding_dim={explicit}, but the word vectors in {config.model.embeddings!r} have "
             f"{dim} dimensions. Leave embedding_dim out: it is taken from the vectors file."
         )
     previous = resolved["model"].get("embedding_dim")
     resolved["model"]["embedding_dim"] = dim
-    mode = "fine-tuned (non-static)" if config.embeddings_trainable else "frozen (static)"
+    mode = "fine-tuned (non-static)" if config.model.embeddings_trainable else "frozen (static)"
     note = f"; embedding_dim {previous} -> {dim}, the vectors' dimension" if previous != dim else ""
     log(f"restext: {vectors.summary()}, {mode}{note}")
-    config = dataclasses.replace(config, model_overrides={**config.model_overrides, "embedding_dim": dim})
+    config = config.replace(model_overrides={**config.model.overrides, "embedding_dim": dim})
     return config, vectors
 
 

@@ -11,7 +11,7 @@ import tensorflow as tf
 
 from keras_restext.cli.main import main
 from keras_restext.export import load_keras_model
-from tests.training.helpers import clean_log, predict_in_fresh_python, write_tsv
+from tests.training.helpers import predict_in_fresh_python, write_tsv
 
 REPO = Path(__file__).resolve().parents[2]
 

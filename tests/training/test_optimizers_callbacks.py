@@ -1,6 +1,3 @@
-import csv
-import json
-
 import keras
 import numpy as np
 import pytest

@@ -70,7 +70,7 @@ def test_train_evaluates_and_exports(tmp_path, small_files):
 
 def test_validation_fraction_holds_out_a_stratified_share(tmp_path):
     result = train(
-        TrainConfig(train=str(write_csv(tmp_path / "train.csv", 200)), preset="restext_small", epochs=1, verbose=0),
+        TrainConfig.from_options(train=str(write_csv(tmp_path / "train.csv", 200)), preset="restext_small", epochs=1, verbose=0),
         validation_fraction=0.1,
         output=str(tmp_path / "run"),
         log=None,
@@ -97,7 +97,7 @@ def test_without_validation_every_example_trains_and_the_last_epoch_is_kept(tmp_
         np.testing.assert_array_equal(kept, last)
     assert not (tmp_path / "run" / "best.weights.h5").exists()
     with pytest.raises(ValueError, match=r"`validation_fraction` must be in \[0, 1\). Received: validation_fraction=1"):
-        TrainConfig(train="x.csv", validation_fraction=1).resolved()
+        TrainConfig.from_options(train="x.csv", validation_fraction=1).resolved()
 
 
 def test_unseen_test_label_is_reported_before_training(tmp_path, small_files):
@@ -110,9 +110,9 @@ def test_unseen_test_label_is_reported_before_training(tmp_path, small_files):
 
 def test_bad_settings_are_explained(small_files):
     with pytest.raises(ValueError, match="Allowed presets"):
-        TrainConfig(train=str(small_files["train"]), preset="nope").resolved()
+        TrainConfig.from_options(train=str(small_files["train"]), preset="nope").resolved()
     with pytest.raises(ValueError, match="`epochs` must be an int >= 1"):
-        TrainConfig(train=str(small_files["train"]), epochs=0).resolved()
+        TrainConfig.from_options(train=str(small_files["train"]), epochs=0).resolved()
 
 
 def test_steps_per_execution_changes_speed_not_results(tmp_path, small_files):
@@ -133,7 +133,7 @@ def test_steps_per_execution_changes_speed_not_results(tmp_path, small_files):
     for key in ("loss", "val_loss"):
         np.testing.assert_allclose(many[key], one[key], rtol=0.03)
     with pytest.raises(ValueError, match="`steps_per_execution` must be an int >= 1. Received: steps_per_execution=0"):
-        TrainConfig(train=str(small_files["train"]), steps_per_execution=0).resolved()
+        TrainConfig.from_options(train=str(small_files["train"]), steps_per_execution=0).resolved()
 
 
 def test_a_backup_of_another_run_is_not_resumed(tmp_path, small_files):
