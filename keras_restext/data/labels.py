@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -14,6 +15,7 @@ from keras_restext.data.textdata import TextData
 
 LABELS_FILE = "labels.txt"
 _META_FILE = "labels.json"
+_UNSEEN, _FIRST_NAME = 1, 2  # the ids `_lookup` gives an unseen label and the first name
 
 
 def _is_int(text: str) -> bool:
@@ -74,7 +76,7 @@ class LabelVocabulary:
         self.multi_label = bool(multi_label)
         self.delimiter = delimiter if multi_label else None
         self._index = {n: i for i, n in enumerate(names)}
-        self._table = None
+        self._string_lookup = None
 
     @classmethod
     def from_data(
@@ -127,14 +129,15 @@ class LabelVocabulary:
         """The id of one label name."""
         return self._index[name]
 
-    def _lookup(self) -> tf.lookup.StaticHashTable:
-        if self._table is None:
+    def _lookup(self) -> keras.layers.StringLookup:
+        if self._string_lookup is None:
             with tf.init_scope():  # created eagerly even when first used inside a tf.data map
-                init = tf.lookup.KeyValueTensorInitializer(
-                    tf.constant(self.names), tf.range(len(self.names), dtype=tf.int64)
+                # "" (an empty part of a multi-label field) → 0, an unseen label → 1, the names → 2, 3, ...
+                # Its mask and OOV tokens are strings no label name can be, so "[UNK]" may be a class.
+                self._string_lookup = keras.layers.StringLookup(
+                    vocabulary=self.names, mask_token="", oov_token="\n", num_oov_indices=1, name="label_lookup"
                 )
-                self._table = tf.lookup.StaticHashTable(init, default_value=-1)
-        return self._table
+        return self._string_lookup
 
     def encode(self, labels: tf.Tensor) -> tf.Tensor:
         """Label strings `[batch]` → float32 one-hot (or multi-hot) targets `[batch, num_classes]`.
@@ -143,19 +146,17 @@ class LabelVocabulary:
         `InvalidArgumentError`; call `check(data)` first to find its file and line.
         """
         labels = tf.convert_to_tensor(labels, tf.string)
-        table = self._lookup()
+        lookup = self._lookup()
         depth = len(self.names)
         message = "a label is not in the label vocabulary (LabelVocabulary.check(data) names its file and line)"
         if not self.multi_label:
-            ids = table.lookup(tf.strings.strip(labels))
-            with tf.control_dependencies([tf.debugging.assert_non_negative(ids, message=message)]):
-                return tf.one_hot(ids, depth, dtype=tf.float32)
+            ids = lookup(tf.strings.strip(labels))
+            with tf.control_dependencies([tf.debugging.assert_greater(ids, tf.constant(_UNSEEN, ids.dtype), message=message)]):
+                return tf.one_hot(ids - _FIRST_NAME, depth, dtype=tf.float32)
         parts = tf.strings.split(labels, sep=self.delimiter)
-        values = tf.strings.strip(parts.flat_values)
-        ids = table.lookup(values)
-        known_or_empty = tf.logical_or(ids >= 0, tf.equal(values, ""))
-        with tf.control_dependencies([tf.debugging.Assert(tf.reduce_all(known_or_empty), [message])]):
-            hot = tf.one_hot(ids, depth, dtype=tf.float32)  # -1 (an empty part) → all zeros
+        ids = lookup(tf.strings.strip(parts.flat_values))
+        with tf.control_dependencies([tf.debugging.Assert(tf.reduce_all(ids != _UNSEEN), [message])]):
+            hot = tf.one_hot(ids - _FIRST_NAME, depth, dtype=tf.float32)  # an empty part (-2) → all zeros
         return tf.math.unsorted_segment_max(hot, parts.value_rowids(), tf.shape(labels, out_type=tf.int64)[0])
 
     def decode(self, probabilities, threshold: float = 0.5) -> list:

@@ -36,6 +36,14 @@ def test_one_hot_encoding_inside_tf_data():
         labels.encode(tf.constant(["neutral"]))
 
 
+def test_any_label_name_encodes_keras_special_tokens_included():
+    labels = LabelVocabulary(["[UNK]", "[MASK]", "0", "pos"])
+    encoded = labels.encode(tf.constant(["pos", "[UNK]", " 0 ", "[MASK]"])).numpy()
+    np.testing.assert_array_equal(encoded, np.eye(4)[[3, 0, 2, 1]])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="not in the label vocabulary"):
+        labels.encode(tf.constant(["pos", ""]))  # an empty label is no class either
+
+
 def test_multi_label_multi_hot():
     data = read_dataset((["a", "b", "c"], ["sports|politics", "politics", "tech | sports|"]), label_delimiter="|")
     labels = LabelVocabulary.from_data(data)
