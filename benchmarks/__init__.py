@@ -1,1 +1,1 @@
-"""The benchmark harness of issue #6: `python -m benchmarks.run` (see docs/benchmarks.md)."""
+"""The benchmark harness: `python -m benchmarks.run` (see docs/benchmarks.md)."""

@@ -1,4 +1,4 @@
-"""The four benchmark sets of issue #6: MR, TREC, SST-2 and 20 Newsgroups.
+"""The four benchmark sets: MR, TREC, SST-2 and 20 Newsgroups.
 
 `load_benchmark(name)` returns `(train_texts, train_labels, test_texts, test_labels)`, lists of
 strings. It reads the files with the package's own loader, `keras_restext.data.read_dataset`, and

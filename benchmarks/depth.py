@@ -39,7 +39,11 @@ ROWS: dict[str, tuple[str, dict, str]] = {
     "dpcnn": ("dpcnn", {}, "DPCNN's 250-filter pyramid"),
     "separable_base": ("restext_base", _SEPARABLE, "separable convolutions at kernel sizes (3, 5, 7), the default's depth"),
     "separable_deep32": ("restext_deep32", _SEPARABLE, "separable convolutions at kernel sizes (3, 5, 7), 32 layers"),
+    "vdcnn_9": ("vdcnn_9", {}, "VDCNN on characters, 9 layers"),
+    "vdcnn_17": ("vdcnn_17", {}, "VDCNN on characters, 17 layers"),
+    "vdcnn_29": ("vdcnn_29", {}, "VDCNN on characters, 29 layers"),
 }
+VDCNN_ROWS = ("vdcnn_9", "vdcnn_17", "vdcnn_29")
 
 
 def _csv(value: str) -> list[str]:
@@ -145,6 +149,14 @@ def targets(runs: list[dict]) -> list[str]:
                 gap = 100 * (deep - base)
                 lines.append(f"| `{row}` within 1.0 point of `restext_base` | {DATASET_NAMES.get(dataset, dataset)} "
                              f"| {100 * deep:.1f} vs {100 * base:.1f} ({gap:+.1f}) | {'yes' if gap >= -1.0 else 'no'} |")
+    for dataset in ("mr", "sst2"):
+        base = _mean(runs, "restext_base", dataset, "accuracy")
+        for row in VDCNN_ROWS:
+            chars = _mean(runs, row, dataset, "accuracy")
+            if base is not None and chars is not None:
+                gap = 100 * (chars - base)
+                lines.append(f"| `{row}` within 3 points of `restext_base` | {DATASET_NAMES[dataset]} "
+                             f"| {100 * chars:.1f} vs {100 * base:.1f} ({gap:+.1f}) | {'yes' if gap >= -3.0 else 'no'} |")
     if _mean(runs, "restext_base", "20news", "accuracy") is not None:
         base = _mean(runs, "restext_base", "20news", "accuracy")
         best = max(((_mean(runs, row, "20news", "accuracy") or 0, row) for row in DEEP_ROWS))

@@ -1,4 +1,4 @@
-"""Efficiency figures of issue #6, measured on random token ids (no padding), forward pass only.
+"""Efficiency figures of the benchmark page, measured on random token ids (no padding), forward pass only.
 
 * The yardstick: the machine's dense float32 matmul rate (2048 x 2048 products).
 * `count_forward_flops`: the FLOPs of one forward pass, counted analytically (2 x multiply-adds) from

@@ -1,4 +1,4 @@
-"""The benchmark of issue #6 in one command.
+"""The benchmark page in one command: accuracy against three baselines, cost and efficiency.
 
     python -m benchmarks.run                      # everything: 4 sets, ours x 3 seeds, baselines, efficiency
     python -m benchmarks.run --quick              # smoke test: subsets, 1 seed, 1 epoch (~minutes)

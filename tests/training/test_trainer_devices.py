@@ -1,4 +1,4 @@
-"""`train` with the device options of issue #5: mixed precision, static shapes + XLA, the CLI flags."""
+"""`train` with the device options: mixed precision, static shapes + XLA, the CLI flags."""
 
 import keras
 import numpy as np
