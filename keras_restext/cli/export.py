@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 FORMATS = ("savedmodel", "litert")
 QUANTIZE_CHOICES = ("float16", "dynamic-int8")
@@ -20,8 +21,8 @@ def add_parser(subparsers) -> None:
     )
     parser.add_argument(
         "--model", required=True, metavar="PATH",
-        help="a model.keras written by restext; with --format litert also a SavedModel version or export folder "
-        "written by restext (its model.keras is converted)",
+        help="a model.keras written by restext, or a run, export or SavedModel version folder written by restext "
+        "(its model.keras is exported)",
     )  # fmt: skip
     parser.add_argument("--export", required=True, metavar="DIR", help="the export folder, e.g. savedmodels/sst2")
     parser.add_argument("--format", choices=FORMATS, default="savedmodel", help="what to write (default: savedmodel)")
@@ -35,6 +36,7 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from keras_restext.data import DataError
     from keras_restext.export import export_litert_from_path, reexport, resolve_model_path
+    from keras_restext.export.artifacts import KERAS_FILE
 
     if args.format == "litert":
         written = export_litert_from_path(args.model, args.export, quantize=args.quantize)
@@ -44,8 +46,10 @@ def run(args: argparse.Namespace) -> int:
     if args.quantize:
         raise ValueError(f"--quantize {args.quantize} applies to --format litert only. Received --format {args.format}")
     kind, path = resolve_model_path(args.model)
-    if kind != "keras":
-        expected = "a .keras file (e.g. savedmodels/NAME/VERSION/model.keras), or --format litert"
-        raise DataError("is a SavedModel", path=path, expected=expected)
+    if kind != "keras":  # a restext export carries its trainable model.keras beside the SavedModel
+        if not os.path.isfile(os.path.join(path, KERAS_FILE)):
+            expected = f"a .keras file, or a SavedModel folder with its {KERAS_FILE} (restext exports have one)"
+            raise DataError(f"is a SavedModel without a {KERAS_FILE}", path=path, expected=expected)
+        path = os.path.join(path, KERAS_FILE)
     print(f"restext: exported {reexport(path, args.export)}")
     return 0

@@ -1,6 +1,7 @@
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -128,6 +129,17 @@ def test_export_again(trained, capsys):
     again = tf.saved_model.load(str(base / "1")).signatures["serving_default"](text=texts)
     original = tf.saved_model.load(str(folder / "savedmodels" / "tiny" / "1")).signatures["serving_default"](text=texts)
     np.testing.assert_allclose(again["probabilities"].numpy(), original["probabilities"].numpy(), atol=1e-6)
+
+
+def test_export_again_from_an_export_folder_uses_its_keras_model(trained, capsys, tmp_path):
+    folder, _ = trained
+    assert main(["export", "--model", str(folder / "savedmodels" / "tiny"), "--export", str(tmp_path / "again")]) == 0
+    assert capsys.readouterr().out.strip() == f"restext: exported {tmp_path / 'again' / '1'}"
+    bare = tmp_path / "bare"  # a SavedModel that some other tool wrote: nothing to re-export from
+    shutil.copytree(folder / "savedmodels" / "tiny" / "1", bare)
+    (bare / "model.keras").unlink()
+    assert main(["export", "--model", str(bare), "--export", str(tmp_path / "none")]) == 2
+    assert "is a SavedModel without a model.keras" in capsys.readouterr().err
 
 
 def _bad_inputs(tmp: Path, files: dict, model: str) -> dict:
