@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 
 FORMATS = ("savedmodel", "litert")
 QUANTIZE_CHOICES = ("float16", "dynamic-int8")
@@ -34,9 +33,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from keras_restext.data import DataError
-    from keras_restext.export import export_litert_from_path, reexport, resolve_model_path
-    from keras_restext.export.artifacts import KERAS_FILE
+    from keras_restext.export import export_litert_from_path, keras_model_path, reexport
 
     if args.format == "litert":
         written = export_litert_from_path(args.model, args.export, quantize=args.quantize)
@@ -45,11 +42,5 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.quantize:
         raise ValueError(f"--quantize {args.quantize} applies to --format litert only. Received --format {args.format}")
-    kind, path = resolve_model_path(args.model)
-    if kind != "keras":  # a restext export carries its trainable model.keras beside the SavedModel
-        if not os.path.isfile(os.path.join(path, KERAS_FILE)):
-            expected = f"a .keras file, or a SavedModel folder with its {KERAS_FILE} (restext exports have one)"
-            raise DataError(f"is a SavedModel without a {KERAS_FILE}", path=path, expected=expected)
-        path = os.path.join(path, KERAS_FILE)
-    print(f"restext: exported {reexport(path, args.export)}")
+    print(f"restext: exported {reexport(keras_model_path(args.model), args.export)}")
     return 0

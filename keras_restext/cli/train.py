@@ -13,7 +13,14 @@ from keras_restext.cli.common import (
     positive_int,
     read_options,
 )
-from keras_restext.cli.tasks import TASKS_EXAMPLE, add_task_options, parse_tasks, run_multitask, staged_options, word_vector_options
+from keras_restext.cli.tasks import (
+    TASKS_EXAMPLE,
+    add_task_options,
+    parse_tasks,
+    run_multitask,
+    staged_options,
+    word_vector_options,
+)
 from keras_restext.cli.wording import say
 
 # `keras_restext.training.distribute.STRATEGIES`, spelled out so that `restext train --help` needs
@@ -86,8 +93,7 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from keras_restext.export import ExportError
-    from keras_restext.training import train
-    from keras_restext.training.config import (
+    from keras_restext.training import (
         DataConfig,
         ModelConfig,
         OutputConfig,
@@ -95,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         ScheduleConfig,
         TokenizerConfig,
         TrainConfig,
+        train,
     )
     from keras_restext.training.distribute import get_strategy
 

@@ -151,7 +151,8 @@ class LabelVocabulary:
         message = "a label is not in the label vocabulary (LabelVocabulary.check(data) names its file and line)"
         if not self.multi_label:
             ids = lookup(tf.strings.strip(labels))
-            with tf.control_dependencies([tf.debugging.assert_greater(ids, tf.constant(_UNSEEN, ids.dtype), message=message)]):
+            known = tf.debugging.assert_greater(ids, tf.constant(_UNSEEN, ids.dtype), message=message)
+            with tf.control_dependencies([known]):
                 return tf.one_hot(ids - _FIRST_NAME, depth, dtype=tf.float32)
         parts = tf.strings.split(labels, sep=self.delimiter)
         ids = lookup(tf.strings.strip(parts.flat_values))

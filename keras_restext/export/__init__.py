@@ -14,6 +14,7 @@ from keras_restext.export.litert import (
 from keras_restext.export.loading import (
     TASKS_FILE,
     Predictor,
+    keras_model_path,
     load_keras_model,
     load_predictor,
     predict_with_session_loader,
@@ -49,6 +50,7 @@ __all__ = [
     "export_litert_from_path",
     "export_saved_model",
     "inference_copy",
+    "keras_model_path",
     "list_versions",
     "load_keras_model",
     "load_predictor",

@@ -576,21 +576,10 @@ def export_litert_from_path(model_path: str, export_dir: str, *, quantize: str |
     # 'litert/sst2/model.tflite'
     ```
     """
-    from keras_restext.data import DataError
-    from keras_restext.export.artifacts import KERAS_FILE
-    from keras_restext.export.loading import load_keras_model, resolve_model_path
+    from keras_restext.export.loading import keras_model_path, load_keras_model
 
     _check_quantize(quantize)
-    kind, path = resolve_model_path(model_path)
-    if kind == "saved_model":
-        keras_path = os.path.join(path, KERAS_FILE)
-        if not os.path.isfile(keras_path):
-            raise DataError(
-                f"a SavedModel without {KERAS_FILE} beside it", path=path,
-                expected=f"an export version folder written by restext (it holds {KERAS_FILE}) or a .keras file",
-            )  # fmt: skip
-        path = keras_path
-    return export_litert(load_keras_model(path), export_dir, quantize=quantize)
+    return export_litert(load_keras_model(keras_model_path(model_path)), export_dir, quantize=quantize)
 
 
 __all__ = [

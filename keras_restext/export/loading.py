@@ -64,6 +64,27 @@ def resolve_model_path(path: str) -> tuple[str, str]:
     raise DataError("no saved_model.pb and no version folders in this folder (nor a model.keras)", path=path, expected=_EXPECTED)
 
 
+def keras_model_path(path: str) -> str:
+    """The `.keras` file a `--model` argument names: a `.keras` file, a run folder's `model.keras`,
+    or the `model.keras` a restext export keeps beside its SavedModel (of a version folder, or of an
+    export folder's latest version). The SavedModel itself tracks only variables and tables, no
+    Keras layers to rebuild, which is why re-exports and LiteRT conversions read that file.
+
+    Raises:
+        DataError: when `path` names no model, or a SavedModel without `model.keras` beside it.
+    """
+    kind, path = resolve_model_path(path)
+    if kind == "keras":
+        return path
+    keras_path = os.path.join(path, KERAS_FILE)
+    if not os.path.isfile(keras_path):
+        raise DataError(
+            f"a SavedModel without {KERAS_FILE} beside it", path=path,
+            expected=f"an export version folder written by restext (it holds {KERAS_FILE}) or a .keras file",
+        )  # fmt: skip
+    return keras_path
+
+
 def load_keras_model(path: str) -> keras.Model:
     """Loads a `.keras` file written by keras_restext, with `safe_mode=True`.
 
@@ -240,5 +261,6 @@ __all__ = [
     "load_keras_model",
     "load_predictor",
     "predict_with_session_loader",
+    "keras_model_path",
     "resolve_model_path",
 ]

@@ -139,7 +139,8 @@ def test_export_again_from_an_export_folder_uses_its_keras_model(trained, capsys
     shutil.copytree(folder / "savedmodels" / "tiny" / "1", bare)
     (bare / "model.keras").unlink()
     assert main(["export", "--model", str(bare), "--export", str(tmp_path / "none")]) == 2
-    assert "is a SavedModel without a model.keras" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and error.startswith(f"restext: error: {bare}: a SavedModel without model.keras")
 
 
 def _bad_inputs(tmp: Path, files: dict, model: str) -> dict:
