@@ -11,13 +11,31 @@ from keras_restext.layers.squeeze_excitation import masked_mean
 POOLING_MODES = ("max", "avg", "max_avg")
 
 
+@ops.custom_gradient
+def _max_over_time(x):
+    """`max(x, axis=1)` of `[batch, time, channels]`, whose gradient goes to the first step at the max.
+
+    The gradient of `reduce_max` goes to the steps equal to the max instead: under XLA, which may
+    compute a fused input twice with different rounding, it can find none and divide by zero (NaN
+    weights after one `jit_compile` step of restext_base). The forward pass stays one `reduce_max`
+    (a LiteRT builtin, as fast as before).
+    """
+
+    def grad(*args, upstream=None):
+        upstream = args[0] if upstream is None else upstream
+        at_max = ops.one_hot(ops.argmax(x, axis=1), ops.shape(x)[1], axis=1, dtype=upstream.dtype)
+        return at_max * ops.expand_dims(upstream, 1)
+
+    # `initial` lets an empty batch through (Keras refuses the max of an empty tensor).
+    return ops.max(x, axis=1, initial=most_negative(x.dtype)), grad
+
+
 def masked_max(x, mask):
     """Max over the time axis of the valid steps; zero for a sequence with none (an empty text)."""
-    lowest = most_negative(x.dtype)
-    # `initial` also lets an empty batch through (Keras refuses the max of an empty tensor).
+    filled = fill_masked_steps(x, mask, most_negative(x.dtype))
+    pooled = _max_over_time(filled)
     if mask is None:
-        return ops.max(x, axis=1, initial=lowest)
-    pooled = ops.max(fill_masked_steps(x, mask, lowest), axis=1, initial=lowest)
+        return pooled
     has_steps = ops.any(mask, axis=1, keepdims=True)
     return ops.where(has_steps, pooled, ops.zeros_like(pooled))
 
