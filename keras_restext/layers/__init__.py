@@ -2,6 +2,7 @@
 
 from keras_restext.layers.bag_of_tokens import BagOfTokensLogits, token_idf
 from keras_restext.layers.drop_path import DropPath
+from keras_restext.layers.hashed_ngrams import HashedNGrams
 from keras_restext.layers.global_pooling import MaskedGlobalPooling1D
 from keras_restext.layers.kmax_pooling import KMaxPooling1D
 from keras_restext.layers.limit_vocabulary import LimitVocabulary
@@ -13,6 +14,7 @@ from keras_restext.layers.squeeze_excitation import SqueezeExcitation1D
 __all__ = [
     "BagOfTokensLogits",
     "DropPath",
+    "HashedNGrams",
     "KMaxPooling1D",
     "LimitVocabulary",
     "MaskedConv1D",

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import keras
+from collections.abc import Iterable
 
-from keras_restext.layers import BagOfTokensLogits, DropPath, KMaxPooling1D, MaskedGlobalPooling1D
+import keras
+import numpy as np
+
+from keras_restext.layers import (
+    BagOfTokensLogits,
+    DropPath,
+    HashedNGrams,
+    KMaxPooling1D,
+    MaskedGlobalPooling1D,
+    token_idf,
+)
+from keras_restext.layers.hashed_ngrams import MAX_BUCKETS
 from keras_restext.models.backbone import BACKBONE_DEFAULTS, check_backbone_config, residual_trunk
 from keras_restext.models.presets import get_preset
 
@@ -23,6 +34,10 @@ HEAD_DEFAULTS: dict = {
     # this scale, to the deep model's (`BagOfTokensLogits`); 0: no wide branch.
     "wide_scale": 0.0,
     "deep_drop_path": 0.0,  # drops the deep logits per example in training, so the wide branch also learns alone
+    # The n-gram orders that the wide branch reads, hashed into `wide_buckets` ids (`HashedNGrams`):
+    # character n-grams for a character model; (): the token ids themselves.
+    "wide_ngrams": (),
+    "wide_buckets": MAX_BUCKETS,
 }
 MODEL_DEFAULTS: dict = {**BACKBONE_DEFAULTS, **HEAD_DEFAULTS}
 
@@ -51,6 +66,17 @@ def check_head_config(config: dict) -> None:
             "`deep_drop_path` needs a wide branch to fall back on (`wide_scale` > 0). Received: "
             f"deep_drop_path={config['deep_drop_path']!r}, wide_scale={config['wide_scale']!r}"
         )
+    if config["wide_ngrams"]:
+        if not config["wide_scale"]:
+            raise ValueError(
+                "`wide_ngrams` needs a wide branch (`wide_scale` > 0). Received: "
+                f"wide_ngrams={config['wide_ngrams']!r}, wide_scale={config['wide_scale']!r}"
+            )
+        orders, buckets = tuple(config["wide_ngrams"]), config["wide_buckets"]
+        if any(not isinstance(n, int) or n < 1 for n in orders) or len(set(orders)) < len(orders):
+            raise ValueError(f"`wide_ngrams` must be distinct ints >= 1. Received: wide_ngrams={orders!r}")
+        if not isinstance(buckets, int) or not 1 <= buckets <= MAX_BUCKETS:
+            raise ValueError(f"`wide_buckets` must be an int in [1, {MAX_BUCKETS}]. Received: wide_buckets={buckets!r}")
     if config["pooling"] not in POOLINGS:
         raise ValueError(f"`pooling` must be one of {POOLINGS}. Received: pooling={config['pooling']!r}")
 
@@ -91,7 +117,8 @@ def build_resnet_classifier(
     global pooling → dropout → dense layers → softmax (sigmoid with `multi_label=True`).
     With `wide_scale` > 0, a linear classifier on the bag of tokens (`BagOfTokensLogits`) adds its
     logits to the deep model's before the softmax (wide & deep); give it the training texts' idfs
-    with `set_wide_idf` (`train` does). Padding never changes a prediction.
+    with `set_wide_idf` (`train` does). With `wide_ngrams`, it reads the hashed n-grams of the
+    token ids (`HashedNGrams`) instead of the ids. Padding never changes a prediction.
 
     Args:
         num_classes: int, the classes of a single task (>= 2; >= 1 with `multi_label=True`).
@@ -105,7 +132,7 @@ def build_resnet_classifier(
         **overrides: any key of `MODEL_DEFAULTS`, overriding the preset: `embedding_dim`,
             `stage_filters`, `stage_blocks`, `num_layers`, `kernel_size`, `kernel_sizes`, `norm`,
             `pooling` ("max", "avg", "max_avg", "kmax"), `drop_path`, `head_units`, `head_dropout`,
-            `wide_scale` and `deep_drop_path` (the wide branch), `deep_vocab_size` (the embedding
+            `wide_scale`, `deep_drop_path`, `wide_ngrams` and `wide_buckets` (the wide branch), `deep_vocab_size` (the embedding
             covers only the first ids, and rarer tokens reach the deep model as out-of-vocabulary), ...
 
     Returns:
@@ -152,6 +179,9 @@ def classification_heads(features, token_ids, heads: Mapping[str, int], vocab_si
 
     activation = "sigmoid" if config["multi_label"] else "softmax"
     # The output layer stays float32 under mixed precision, for a stable softmax and loss.
+    ngrams = wide_ngrams_layer(config)
+    wide_ids = token_ids if ngrams is None else ngrams(token_ids)
+    wide_vocab_size = vocab_size if ngrams is None else ngrams.output_vocab_size
     outputs = {}
     for head, classes in heads.items():
         if not config["wide_scale"]:
@@ -161,16 +191,33 @@ def classification_heads(features, token_ids, heads: Mapping[str, int], vocab_si
         if config["deep_drop_path"]:
             deep = DropPath(config["deep_drop_path"], name=f"{head}_deep_drop_path")(deep)
         wide = BagOfTokensLogits(
-            classes, vocab_size, config["wide_scale"], dtype="float32", name=f"{head}_wide_logits"
-        )(token_ids)
+            classes, wide_vocab_size, config["wide_scale"], dtype="float32", name=f"{head}_wide_logits"
+        )(wide_ids)
         logits = keras.layers.Add(name=f"{head}_logits")([deep, wide])
         outputs[head] = keras.layers.Activation(activation, dtype="float32", name=head)(logits)
     return outputs
 
 
+def wide_ngrams_layer(config: dict) -> HashedNGrams | None:
+    """The layer that maps token ids to the wide branch's hashed n-gram ids, or None when the wide
+    branch reads the token ids themselves (no `wide_ngrams`)."""
+    if not config.get("wide_ngrams"):
+        return None
+    return HashedNGrams(config["wide_ngrams"], config.get("wide_buckets", MAX_BUCKETS), name="wide_ngrams")
+
+
+def wide_branch_idf(token_ids: Iterable, vocab_size: int, config: dict) -> np.ndarray:
+    """The idfs (`token_idf`) of what the wide branch reads, for `set_wide_idf`: of the token ids
+    that `token_ids` yields as `[batch, time]` batches, or of their hashed n-grams with `wide_ngrams`."""
+    ngrams = wide_ngrams_layer(config)
+    if ngrams is None:
+        return token_idf(token_ids, vocab_size)
+    return token_idf((keras.ops.convert_to_numpy(ngrams(batch)) for batch in token_ids), ngrams.output_vocab_size)
+
+
 def set_wide_idf(model: keras.Model, idf) -> None:
     """Gives every wide branch (`BagOfTokensLogits`, one per head) of `model` the inverse document
-    frequencies `idf` (`keras_restext.layers.token_idf` of the training texts' token ids)."""
+    frequencies `idf` (`wide_branch_idf` of the training texts' token ids)."""
     for layer in model.layers:
         if isinstance(layer, BagOfTokensLogits):
             layer.idf.assign(idf)
@@ -213,4 +260,6 @@ __all__ = [
     "count_params",
     "resolve_model_config",
     "set_wide_idf",
+    "wide_branch_idf",
+    "wide_ngrams_layer",
 ]

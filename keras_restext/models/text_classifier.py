@@ -23,7 +23,8 @@ import tensorflow as tf
 from keras_restext.data import build_pipeline, make_tokenizer, read_dataset
 from keras_restext.data.pipeline import default_bucket_boundaries
 from keras_restext.data.textdata import TextData
-from keras_restext.layers import BagOfTokensLogits, token_idf
+from keras_restext.layers import BagOfTokensLogits
+from keras_restext.layers.hashed_ngrams import MAX_BUCKETS
 from keras_restext.models.backbone import BACKBONE_DEFAULTS, ResTextBackbone
 from keras_restext.models.classifier import (
     HEAD_DEFAULTS,
@@ -32,6 +33,7 @@ from keras_restext.models.classifier import (
     classification_heads,
     resolve_model_config,
     set_wide_idf,
+    wide_branch_idf,
 )
 from keras_restext.models.optimizers import make_optimizer
 from keras_restext.models.presets import PRESETS, get_preset
@@ -80,6 +82,9 @@ class ResTextClassifier(keras.Model):
         wide_scale: > 0 adds a linear bag-of-tokens (TF-IDF) classifier's logits, times this, to
             the deep logits (wide & deep); 0: none.
         deep_drop_path: drops the deep logits of this share of training examples.
+        wide_ngrams: n-gram orders (e.g. `(2, 3, 4, 5)` of characters) that the wide branch reads,
+            hashed into `wide_buckets` ids (`HashedNGrams`), instead of the token ids themselves.
+        wide_buckets: the hash buckets of `wide_ngrams`, at most 2**20.
         recipe: the training defaults of `compile()` and `fit()`: `batch_size`, `epochs`,
             `learning_rate`, `weight_decay`, `warmup_fraction`, `label_smoothing`; None: the
             default preset's.
@@ -109,6 +114,8 @@ class ResTextClassifier(keras.Model):
         multi_label: bool = False,
         wide_scale: float = 0.0,
         deep_drop_path: float = 0.0,
+        wide_ngrams: Sequence[int] = (),
+        wide_buckets: int = MAX_BUCKETS,
         recipe: Mapping[str, object] | None = None,
         compile: bool = True,
         **kwargs,
@@ -121,6 +128,8 @@ class ResTextClassifier(keras.Model):
             "multi_label": multi_label,
             "wide_scale": wide_scale,
             "deep_drop_path": deep_drop_path,
+            "wide_ngrams": tuple(wide_ngrams),
+            "wide_buckets": wide_buckets,
         }
         check_head_config(head_config)
         heads = check_heads(num_classes, tasks, multi_label)
@@ -359,7 +368,8 @@ class ResTextClassifier(keras.Model):
         batches = self._batches(data, batch_size, shuffle=shuffle, seed=seed)
         if self.head_config["wide_scale"] and not self._wide_idf_set():
             # One pass over the batches: it also fills the pipeline's cache of token ids.
-            set_wide_idf(self, token_idf((b[0] for b in batches.as_numpy_iterator()), self.backbone.vocab_size))
+            ids = (b[0] for b in batches.as_numpy_iterator())
+            set_wide_idf(self, wide_branch_idf(ids, self.backbone.vocab_size, self.head_config))
         if self._auto_optimizer:
             steps = max(1, -(-len(data.texts_and_labels()[0]) // batch_size)) * epochs
             recipe = self.recipe

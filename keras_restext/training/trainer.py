@@ -39,7 +39,6 @@ import tensorflow as tf
 from keras_restext.data import LabelVocabulary, build_pipeline, make_tokenizer, read_dataset, split_validation
 from keras_restext.export import ExportError, Predictor, write_export, write_record
 from keras_restext.export.artifacts import KERAS_FILE
-from keras_restext.layers import token_idf
 from keras_restext.models import (
     ResTextBackbone,
     ResTextClassifier,
@@ -48,7 +47,7 @@ from keras_restext.models import (
     set_wide_idf,
 )
 from keras_restext.models.backbone import BACKBONE_DEFAULTS
-from keras_restext.models.classifier import HEAD_DEFAULTS
+from keras_restext.models.classifier import HEAD_DEFAULTS, wide_branch_idf
 from keras_restext.training.backup import remove_backup
 from keras_restext.training.config import TrainConfig
 from keras_restext.training.callbacks import (
@@ -357,13 +356,13 @@ def save_and_export(result, config: TrainConfig, strategy: tf.distribute.Strateg
 
 
 def wide_idf(train_batches: tf.data.Dataset, vocab_size: int, model_config: dict) -> np.ndarray | None:
-    """The wide branch's idfs (`token_idf`) from one pass over the training batches, or None when
+    """The wide branch's idfs (`wide_branch_idf`) from one pass over the training batches, or None when
     the model has no wide branch. With `cache`, the pass fills the pipeline's cache, so `fit` does
     not tokenize the texts again. With `static_shapes`, the pipeline drops its last partial batch,
     and so do the idfs (fewer than `batch_size` texts)."""
     if not model_config.get("wide_scale"):
         return None
-    return token_idf((batch[0] for batch in train_batches.as_numpy_iterator()), vocab_size)
+    return wide_branch_idf((batch[0] for batch in train_batches.as_numpy_iterator()), vocab_size, model_config)
 
 
 class OneTask:

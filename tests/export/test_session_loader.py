@@ -26,6 +26,7 @@ from keras_restext.export import (
     load_keras_model,
     predict_with_session_loader,
 )
+from keras_restext.layers import BagOfTokensLogits
 
 TRAIN_TEXTS = ["a great film", "an awful film", "a plain film", "great acting, awful plot", "plain and dull"]
 TEXTS = ["a great film", "dull", "", "words never seen before", "great " * 300]
@@ -47,7 +48,9 @@ def _tokenizer(preset: str, kind: str | None = None):
     return make_tokenizer(**config).adapt(TRAIN_TEXTS)
 
 
-def _serving_model(preset: str, *, kind: str | None = None, tasks: dict | None = None, **overrides):
+def _serving_model(
+    preset: str, *, kind: str | None = None, tasks: dict | None = None, random_wide: bool = False, **overrides
+):
     keras.utils.set_random_seed(0)
     tokenizer = _tokenizer(preset, kind)
     if get_preset(preset)["model"].get("deep_vocab_size"):
@@ -60,6 +63,11 @@ def _serving_model(preset: str, *, kind: str | None = None, tasks: dict | None =
     else:
         classifier = build_resnet_classifier(2, tokenizer.vocabulary_size(), preset=preset, **overrides)
         labels = ["negative", "positive"]
+    if random_wide:  # the wide weights start at zero: random ones put the wide branch into every parity check
+        rng = np.random.default_rng(0)
+        for layer in classifier.layers:
+            if isinstance(layer, BagOfTokensLogits):
+                layer.token_weights.assign(rng.normal(size=layer.token_weights.shape))
     return build_serving_model(tokenizer, inference_copy(classifier), labels)
 
 
@@ -68,7 +76,8 @@ EXPORTS = {
     "restext_base": lambda: _serving_model("restext_base"),  # bigrams, the wide branch, the vocabulary limit
     "dpcnn": lambda: _serving_model("dpcnn"),
     "restext_deep32": lambda: _serving_model("restext_deep32", stage_filters=(8,) * 5, stem_filters=8),
-    "vdcnn_9_chars": lambda: _serving_model("vdcnn_9", head_units=(16,)),
+    # Hashed character n-grams in the wide branch, into fewer buckets than the preset's.
+    "vdcnn_9_chars": lambda: _serving_model("vdcnn_9", head_units=(16,), wide_buckets=4096, random_wide=True),
     "wordpiece": lambda: _serving_model("restext_small", kind="wordpiece"),
     "two_tasks": lambda: _serving_model("restext_base", tasks={"sentiment": 2, "topic": 3}),
 }

@@ -44,6 +44,8 @@ CASES = [
      {"padding": "ids", "follows_policy": False, "run_training_check": False}),
     ("bag_of_tokens_logits", layers.BagOfTokensLogits, {"units": 3, "vocab_size": 20, "scale": 2.0}, IDS,
      {"padding": "ids", "expected_output_shape": (3, 3)}),
+    ("hashed_ngrams", layers.HashedNGrams, {"orders": (1, 3), "num_buckets": 100}, IDS,
+     {"follows_policy": False, "run_training_check": False, "expected_output_shape": (3, 14)}),
     ("word_tokenizer", tokenizers.WordTokenizer, {"vocabulary": ["film", "dull", "great"], "max_length": 8},
      TEXTS, {"follows_policy": False, "run_training_check": False}),
     ("word_tokenizer_bigrams", tokenizers.WordTokenizer,

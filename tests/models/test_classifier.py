@@ -4,6 +4,8 @@ import pytest
 
 import keras_restext
 from keras_restext import build_resnet_classifier
+from keras_restext.layers import HashedNGrams, token_idf
+from keras_restext.models.classifier import wide_branch_idf
 
 
 def _padded(rows: list[list[int]], length: int) -> np.ndarray:
@@ -105,6 +107,33 @@ def test_wide_and_deep_saves_loads_and_serves_every_task(tmp_path):
     }
 
 
+def test_wide_ngrams_read_the_hashed_ngrams_of_the_ids(tmp_path):
+    model = _wide_and_deep(wide_ngrams=(2, 3), wide_buckets=1000)
+    wide = model.get_layer("probabilities_wide_logits")
+    assert wide.vocab_size == 1001
+    outputs = [np.asarray(model(_padded(ROWS, n))) for n in (11, 16, 37)]
+    for other in outputs[1:]:
+        np.testing.assert_allclose(outputs[0], other, atol=1e-5)
+    # The same ids in another order: the same bag of tokens, other bigrams.
+    ids = _padded([[5, 8, 2, 9], [9, 2, 8, 5]], 6)
+    bags = np.asarray(model.get_layer("wide_ngrams")(ids))
+    assert sorted(set(bags[0]) - {0}) != sorted(set(bags[1]) - {0})
+    model.save(tmp_path / "model.keras")
+    restored = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
+    np.testing.assert_array_equal(np.asarray(model(ids)), np.asarray(restored(ids)))
+
+
+def test_wide_branch_idf_counts_the_ngrams_with_wide_ngrams():
+    batches = [_padded([[5, 8, 5, 8], [5, 8]], 4)]
+    config = {"wide_ngrams": (2,), "wide_buckets": 1000}
+    idf = wide_branch_idf(batches, 64, config)
+    bigrams = np.asarray(HashedNGrams((2,), 1000)(batches[0]))
+    assert idf.shape == (1001,)
+    # Bigrams 5-8 (in both texts) and 8-5 (in one): two ids with an idf, the rarer one higher.
+    assert np.count_nonzero(idf) == 2 and idf[bigrams[0, 1]] > idf[bigrams[0, 0]] > 0
+    np.testing.assert_array_equal(wide_branch_idf(batches, 64, {}), token_idf(batches, 64))
+
+
 def test_deep_vocab_size_limits_the_embedding_but_not_the_wide_branch(tmp_path):
     ids = _padded([[5, 40, 9], [5, 63, 9]], 4)  # the same text but for one token past the deep vocabulary
     deep_only = build_resnet_classifier(3, 64, preset="restext_small", deep_vocab_size=32)
@@ -199,6 +228,9 @@ def test_mixed_bfloat16_keeps_float32_probabilities():
         ({"vocab_size": 64}, "Pass exactly one of `num_classes`"),
         ({"num_classes": 2, "vocab_size": 64, "wide_scale": -1.0}, "`wide_scale` must be >= 0. Received: wide_scale=-1.0"),
         ({"num_classes": 2, "vocab_size": 64, "deep_drop_path": 0.2, "wide_scale": 0.0}, "`deep_drop_path` needs a wide branch"),
+        ({"num_classes": 2, "vocab_size": 64, "wide_ngrams": (2,), "wide_scale": 0.0}, "`wide_ngrams` needs a wide branch"),
+        ({"num_classes": 2, "vocab_size": 64, "wide_ngrams": (2,), "wide_scale": 1.0, "wide_buckets": 0},
+         "`wide_buckets` must be an int in [1, 1048576]. Received: wide_buckets=0"),
         ({"num_classes": 2, "vocab_size": 64, "deep_vocab_size": 1}, "`deep_vocab_size` must be None or an int >= 2. Received: deep_vocab_size=1"),
     ],
 )

@@ -23,6 +23,8 @@ def test_vdcnn_presets_follow_the_paper():
         assert config["model"]["stage_blocks"] == blocks
         assert config["model"]["pooling"] == "kmax" and config["model"]["kmax_k"] == 8
         assert len(config["model"]["head_units"]) == 2  # + the output layer: 3 dense layers
+        # Unlike the paper, a linear branch on the characters' n-grams.
+        assert config["model"]["wide_scale"] > 0 and config["model"]["wide_ngrams"] == (2, 3, 4, 5)
 
 
 WORD_DEEP = {"restext_deep32": 32, "restext_deep64": 64, "dpcnn": None}

@@ -80,6 +80,23 @@ def test_the_wide_branch_gets_the_training_idfs():
     assert idf[0] == 0 and idf[2] >= 1.0 and idf.max() > idf[2]  # frequent tokens weigh less
 
 
+def test_a_character_model_with_wide_ngrams_fits_and_round_trips(tmp_path):
+    keras.utils.set_random_seed(0)
+    chars = {"kind": "char", "mode": "chars", "alphabet": "vdcnn", "max_length": 64}
+    backbone = ResTextBackbone(vocab_size=make_tokenizer(**chars).vocabulary_size(), stage_filters=(8,), stem_filters=8)
+    classifier = ResTextClassifier(
+        backbone, 2, preprocessor=ResTextPreprocessor(make_tokenizer(**chars)), wide_scale=2.0,
+        wide_ngrams=(2, 3), wide_buckets=4096,
+    )
+    classifier.fit(TEXTS, LABELS, epochs=1, batch_size=8, verbose=0)
+    idf = classifier.get_layer("probabilities_wide_logits").idf.numpy()
+    assert idf.shape == (4097,) and 50 < np.count_nonzero(idf) < 4097  # the texts' character bigrams and trigrams
+    classifier.save_to_preset(str(tmp_path / "preset"))
+    restored = ResTextClassifier.from_preset(str(tmp_path / "preset"))
+    assert restored.head_config["wide_ngrams"] == (2, 3)
+    np.testing.assert_allclose(restored.predict(TEXTS[:8], verbose=0), classifier.predict(TEXTS[:8], verbose=0), atol=1e-6)
+
+
 def test_save_to_preset_and_back(tmp_path, trained):
     classifier, _ = trained
     expected = classifier.predict(MANY_TEXTS, verbose=0)
