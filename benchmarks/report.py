@@ -277,7 +277,8 @@ def render(data: dict, results_dir: pathlib.Path = RESULTS_DIR) -> str:
         "## Depth",
         "",
         "Does depth pay? Every word-level trunk (the default's, 32 and 64 layers, `dpcnn`, and separable "
-        "convolutions at kernel sizes 3, 5, 7) under the default's recipe, with the residual branch's accuracy "
+        "convolutions at kernel sizes 3, 5, 7) under the default's recipe, and the VDCNN character trunks with "
+        "their character n-gram wide branch, with the residual branch's accuracy "
         "alone and the time per example: [benchmarks/results/depth.md](../benchmarks/results/depth.md), written "
         "by the sibling command `python -m benchmarks.depth` (hours on a 2-core CPU; `--resume` goes on with an "
         "interrupted run).",
