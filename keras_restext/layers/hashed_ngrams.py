@@ -14,6 +14,19 @@ _MULTIPLIER = 1031
 MAX_BUCKETS = 2**20
 
 
+def check_hashed_ngrams(
+    orders: Sequence[int], num_buckets: int, names: tuple[str, str] = ("orders", "num_buckets")
+) -> tuple[int, ...]:
+    """Raises a `ValueError` naming the argument (`names`: how the caller calls the two) unless
+    `orders` are distinct ints >= 1 and `num_buckets` an int in [1, 2**20]; returns the orders as a tuple."""
+    orders = tuple(orders)
+    if not orders or any(not isinstance(n, int) or n < 1 for n in orders) or len(set(orders)) < len(orders):
+        raise ValueError(f"`{names[0]}` must be distinct ints >= 1. Received: {names[0]}={orders!r}")
+    if not isinstance(num_buckets, int) or not 1 <= num_buckets <= MAX_BUCKETS:
+        raise ValueError(f"`{names[1]}` must be an int in [1, {MAX_BUCKETS}]. Received: {names[1]}={num_buckets!r}")
+    return orders
+
+
 @keras.saving.register_keras_serializable(package="keras_restext")
 class HashedNGrams(keras.layers.Layer):
     """Maps token ids `[batch, time]` (0 = padding) to the ids of their n-grams `[batch, time * len(orders)]`.
@@ -44,12 +57,7 @@ class HashedNGrams(keras.layers.Layer):
         if policy.compute_dtype != "int32":
             raise ValueError(f"`dtype` must be 'int32' (the layer returns ids). Received: dtype={policy.name!r}")
         super().__init__(dtype=policy, **kwargs)
-        orders = tuple(orders)
-        if not orders or any(not isinstance(n, int) or n < 1 for n in orders) or len(set(orders)) < len(orders):
-            raise ValueError(f"`orders` must be distinct ints >= 1. Received: orders={orders!r}")
-        if not isinstance(num_buckets, int) or not 1 <= num_buckets <= MAX_BUCKETS:
-            raise ValueError(f"`num_buckets` must be an int in [1, {MAX_BUCKETS}]. Received: num_buckets={num_buckets!r}")
-        self.orders = orders
+        self.orders = check_hashed_ngrams(orders, num_buckets)
         self.num_buckets = num_buckets
 
     @property

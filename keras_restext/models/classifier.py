@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import keras
 import numpy as np
@@ -17,7 +15,7 @@ from keras_restext.layers import (
     MaskedGlobalPooling1D,
     token_idf,
 )
-from keras_restext.layers.hashed_ngrams import MAX_BUCKETS
+from keras_restext.layers.hashed_ngrams import MAX_BUCKETS, check_hashed_ngrams
 from keras_restext.models.backbone import BACKBONE_DEFAULTS, check_backbone_config, residual_trunk
 from keras_restext.models.presets import get_preset
 
@@ -72,11 +70,7 @@ def check_head_config(config: dict) -> None:
                 "`wide_ngrams` needs a wide branch (`wide_scale` > 0). Received: "
                 f"wide_ngrams={config['wide_ngrams']!r}, wide_scale={config['wide_scale']!r}"
             )
-        orders, buckets = tuple(config["wide_ngrams"]), config["wide_buckets"]
-        if any(not isinstance(n, int) or n < 1 for n in orders) or len(set(orders)) < len(orders):
-            raise ValueError(f"`wide_ngrams` must be distinct ints >= 1. Received: wide_ngrams={orders!r}")
-        if not isinstance(buckets, int) or not 1 <= buckets <= MAX_BUCKETS:
-            raise ValueError(f"`wide_buckets` must be an int in [1, {MAX_BUCKETS}]. Received: wide_buckets={buckets!r}")
+        check_hashed_ngrams(config["wide_ngrams"], config["wide_buckets"], names=("wide_ngrams", "wide_buckets"))
     if config["pooling"] not in POOLINGS:
         raise ValueError(f"`pooling` must be one of {POOLINGS}. Received: pooling={config['pooling']!r}")
 
@@ -132,8 +126,9 @@ def build_resnet_classifier(
         **overrides: any key of `MODEL_DEFAULTS`, overriding the preset: `embedding_dim`,
             `stage_filters`, `stage_blocks`, `num_layers`, `kernel_size`, `kernel_sizes`, `norm`,
             `pooling` ("max", "avg", "max_avg", "kmax"), `drop_path`, `head_units`, `head_dropout`,
-            `wide_scale`, `deep_drop_path`, `wide_ngrams` and `wide_buckets` (the wide branch), `deep_vocab_size` (the embedding
-            covers only the first ids, and rarer tokens reach the deep model as out-of-vocabulary), ...
+            `wide_scale`, `deep_drop_path`, `wide_ngrams` and `wide_buckets` (the wide branch),
+            `deep_vocab_size` (the embedding covers only the first ids, and rarer tokens reach the
+            deep model as out-of-vocabulary), ...
 
     Returns:
         A `keras.Model` with input "token_ids".
