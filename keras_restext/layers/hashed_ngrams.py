@@ -68,16 +68,18 @@ class HashedNGrams(keras.layers.Layer):
     def call(self, token_ids):
         token_ids = ops.cast(token_ids, "int32")
         buckets = ops.convert_to_tensor(self.num_buckets, "int32")
+        # The id k steps ahead of every step (padding past the end), and whether the k + 1 ids
+        # from a step on are all tokens: built once, shared by every order.
+        aheads = [token_ids] + [ops.pad(token_ids, [[0, 0], [0, k]])[:, k:] for k in range(1, max(self.orders))]
+        complete = [ops.not_equal(token_ids, 0)]
+        for ahead in aheads[1:]:
+            complete.append(ops.logical_and(complete[-1], ops.not_equal(ahead, 0)))
         grams = []
         for n in self.orders:
             hashed = ops.full_like(token_ids, n * 7919 % self.num_buckets)
-            complete = ops.ones_like(token_ids, "bool")
-            for k in range(n):
-                # The id k steps ahead (padding past the end).
-                ahead = ops.pad(token_ids, [[0, 0], [0, k]])[:, k:]
+            for ahead in aheads[:n]:
                 hashed = ops.mod(hashed * _MULTIPLIER + ahead, buckets)
-                complete = ops.logical_and(complete, ops.not_equal(ahead, 0))
-            grams.append(ops.where(complete, hashed + 1, ops.zeros_like(hashed)))
+            grams.append(ops.where(complete[n - 1], hashed + 1, ops.zeros_like(hashed)))
         return ops.concatenate(grams, axis=1)
 
     def compute_output_shape(self, input_shape):
