@@ -45,7 +45,7 @@ from keras_restext.data.tasks import TaskData, build_task_pipeline, read_tasks, 
 from keras_restext.training.distribute import patch_for_multiworker
 from keras_restext.training.metrics import evaluate_texts
 from keras_restext.training.config import TrainConfig
-from keras_restext.training.trainer import TrainResult, run_optimizer, run_training
+from keras_restext.training.trainer import RUN_KEYS, TrainResult, run_optimizer, run_training
 
 MEAN_ACCURACY = "mean_task_accuracy"
 DEFAULT_MONITOR = "val_" + MEAN_ACCURACY
@@ -150,11 +150,8 @@ def _fingerprint(tasks: Mapping[str, TaskData], config: TrainConfig, resolved: d
         for task, t in tasks.items()
     }  # fmt: skip
     options = config.options()
-    values = {
-        k: options[k]
-        for k in ("format", "text_column", "label_column", "header", "preset", "seed", "validation_fraction",
-                  "progressive", "freeze_grown", "embeddings", "embeddings_trainable")
-    }  # fmt: skip
+    # The one-task run's keys; the data sources are per task, in `described`.
+    values = {k: options[k] for k in RUN_KEYS if k not in ("train", "validation")}
     return json.loads(json.dumps({"tasks": described, **values, "resolved": resolved}, default=str))
 
 

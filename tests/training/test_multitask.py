@@ -14,7 +14,9 @@ from keras_restext.export import load_predictor
 from keras_restext.training import TaskData, tasks_from_columns, train_multitask
 from keras_restext import build_resnet_classifier
 from keras_restext.data.tasks import Examples, build_task_pipeline, read_tasks
-from keras_restext.training.multitask import check_task_names, compile_multitask
+from keras_restext.training import TrainConfig
+from keras_restext.training.multitask import SeveralTasks, check_task_names, compile_multitask
+from keras_restext.training.trainer import RUN_KEYS
 
 TREC_CLASSES = ["ABBR", "DESC", "ENTY", "HUM", "LOC", "NUM"]
 
@@ -168,3 +170,19 @@ def test_only_tasks_with_validation_data_are_validated(tmp_path):
 def test_task_names_must_suit_output_names(name):
     with pytest.raises(ValueError, match="Task name"):
         check_task_names([name])
+
+
+def test_a_multitask_backup_resumes_only_under_the_same_run_settings():
+    # Each setting that a one-task run's resumption checks also guards a multi-task one.
+    tasks = SeveralTasks({"sentiment": TaskData("mr.csv"), "question": TaskData("trec.tsv")})
+    config = TrainConfig.from_options(preset="restext_small", seed=0)
+    fingerprint = tasks.fingerprint(config, {})
+    changed = {"format": "csv", "text_column": "t", "label_column": "l", "header": False, "preset": "restext_base",
+               "seed": 1, "validation_fraction": 0.3, "progressive": True, "freeze_grown": True,
+               "embeddings": "vectors.txt", "embeddings_trainable": False}  # fmt: skip
+    assert set(changed) == set(RUN_KEYS) - {"train", "validation"}
+    for option, value in changed.items():
+        assert tasks.fingerprint(config.replace(**{option: value}), {}) != fingerprint, option
+    other_data = SeveralTasks({"sentiment": TaskData("sst2.tsv"), "question": TaskData("trec.tsv")})
+    assert other_data.fingerprint(config, {}) != fingerprint
+    assert tasks.fingerprint(config.replace(epochs=3), {}) == fingerprint  # not a run setting
