@@ -25,7 +25,9 @@ import keras
 import keras_restext
 from benchmarks.measure import branch_accuracies
 from keras_restext.data import LabelVocabulary, build_pipeline, make_tokenizer, read_dataset, split_validation
-from keras_restext.models import set_wide_idf
+from keras_restext.models import ResTextBackbone, ResTextClassifier, resolve_model_config, set_wide_idf
+from keras_restext.models.backbone import BACKBONE_DEFAULTS
+from keras_restext.models.classifier import HEAD_DEFAULTS
 from keras_restext.training.config import RuntimeConfig
 from keras_restext.models.optimizers import make_optimizer
 from keras_restext.training.trainer import wide_idf
@@ -94,9 +96,11 @@ def validation_accuracy(
     validation_batches = build_pipeline(validation, tokenizer, labels, batch_size=256, cache=True)
 
     steps = -(-len(train.texts_and_labels()[0]) // training["batch_size"]) * training["epochs"]
-    model = keras_restext.build_resnet_classifier(
-        len(labels), tokenizer.vocabulary_size(), preset=preset, **overrides
-    )
+    # The task model, built as `train` builds it (its training step adds `deep_loss_weight`'s loss).
+    model_config = resolve_model_config(preset, **overrides)
+    backbone = ResTextBackbone(tokenizer.vocabulary_size(), **{key: model_config[key] for key in BACKBONE_DEFAULTS})
+    model = ResTextClassifier(backbone, len(labels), recipe=training, compile=False,
+                              **{key: model_config[key] for key in HEAD_DEFAULTS})
     idf = wide_idf(batches, tokenizer.vocabulary_size(), {**config["model"], **overrides})  # as `train` does
     if idf is not None:
         set_wide_idf(model, idf)

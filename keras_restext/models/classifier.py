@@ -32,6 +32,10 @@ HEAD_DEFAULTS: dict = {
     # this scale, to the deep model's (`BagOfTokensLogits`); 0: no wide branch.
     "wide_scale": 0.0,
     "deep_drop_path": 0.0,  # drops the deep logits per example in training, so the wide branch also learns alone
+    # > 0 adds this weight times the cross-entropy of the deep logits alone to the training loss
+    # (deep supervision), so the residual branch learns to classify by itself beside the wide
+    # branch; `ResTextClassifier`'s training step computes it.
+    "deep_loss_weight": 0.0,
     # The n-gram orders that the wide branch reads, hashed into `wide_buckets` ids (`HashedNGrams`):
     # character n-grams for a character model; (): the token ids themselves.
     "wide_ngrams": (),
@@ -63,6 +67,16 @@ def check_head_config(config: dict) -> None:
         raise ValueError(
             "`deep_drop_path` needs a wide branch to fall back on (`wide_scale` > 0). Received: "
             f"deep_drop_path={config['deep_drop_path']!r}, wide_scale={config['wide_scale']!r}"
+        )
+    if config["deep_loss_weight"] < 0:
+        raise ValueError(
+            f"`deep_loss_weight` must be >= 0. Received: deep_loss_weight={config['deep_loss_weight']!r}"
+        )
+    if config["deep_loss_weight"] and not config["wide_scale"]:
+        raise ValueError(
+            "`deep_loss_weight` needs a wide branch (`wide_scale` > 0): without one the deep logits are "
+            f"the model's own. Received: deep_loss_weight={config['deep_loss_weight']!r}, "
+            f"wide_scale={config['wide_scale']!r}"
         )
     if config["wide_ngrams"]:
         if not config["wide_scale"]:
@@ -127,8 +141,10 @@ def build_resnet_classifier(
             `stage_filters`, `stage_blocks`, `num_layers`, `kernel_size`, `kernel_sizes`, `norm`,
             `pooling` ("max", "avg", "max_avg", "kmax"), `drop_path`, `head_units`, `head_dropout`,
             `wide_scale`, `deep_drop_path`, `wide_ngrams` and `wide_buckets` (the wide branch),
-            `deep_vocab_size` (the embedding covers only the first ids, and rarer tokens reach the
-            deep model as out-of-vocabulary), ...
+            `deep_loss_weight` (used by `ResTextClassifier`'s training step; a plain model from
+            this builder trains on its output's loss alone), `deep_vocab_size` (the embedding
+            covers only the first ids, and rarer tokens reach the deep model as
+            out-of-vocabulary), ...
 
     Returns:
         A `keras.Model` with input "token_ids".

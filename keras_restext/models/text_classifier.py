@@ -82,6 +82,9 @@ class ResTextClassifier(keras.Model):
         wide_scale: > 0 adds a linear bag-of-tokens (TF-IDF) classifier's logits, times this, to
             the deep logits (wide & deep); 0: none.
         deep_drop_path: drops the deep logits of this share of training examples.
+        deep_loss_weight: > 0 adds this weight times the cross-entropy of the deep logits alone
+            (label-smoothed as the recipe says) to the training loss: deep supervision, so that
+            the residual branch learns to classify by itself beside the wide branch.
         wide_ngrams: n-gram orders (e.g. `(2, 3, 4, 5)` of characters) that the wide branch reads,
             hashed into `wide_buckets` ids (`HashedNGrams`), instead of the token ids themselves.
         wide_buckets: the hash buckets of `wide_ngrams`, at most 2**20.
@@ -114,6 +117,7 @@ class ResTextClassifier(keras.Model):
         multi_label: bool = False,
         wide_scale: float = 0.0,
         deep_drop_path: float = 0.0,
+        deep_loss_weight: float = 0.0,
         wide_ngrams: Sequence[int] = (),
         wide_buckets: int = MAX_BUCKETS,
         recipe: Mapping[str, object] | None = None,
@@ -128,6 +132,7 @@ class ResTextClassifier(keras.Model):
             "multi_label": multi_label,
             "wide_scale": wide_scale,
             "deep_drop_path": deep_drop_path,
+            "deep_loss_weight": deep_loss_weight,
             "wide_ngrams": tuple(wide_ngrams),
             "wide_buckets": wide_buckets,
         }
@@ -284,6 +289,51 @@ class ResTextClassifier(keras.Model):
         super().compile(optimizer=optimizer, **self._compile_arguments)
         # Built now, so that a saved optimizer state loads into it (`keras.saving.load_model`).
         self.optimizer.build(self.trainable_variables)
+
+    # -- training step ------------------------------------------------------------------------
+    def train_step(self, data):
+        """Keras' training step; with `deep_loss_weight` > 0 the loss also holds the deep logits'
+        own cross-entropy, weighted, so that the residual branch learns to classify alone."""
+        weight = self.head_config["deep_loss_weight"]
+        if not weight:
+            return super().train_step(data)
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        with tf.GradientTape() as tape:
+            y_pred, deep_logits = self._with_deep_logits()(x, training=True)
+            loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+            loss = loss + weight * self._deep_loss(y, deep_logits, sample_weight)
+            scaled_loss = self.optimizer.scale_loss(loss)  # mixed precision's loss scale, if any
+        gradients = tape.gradient(scaled_loss, self.trainable_weights)
+        self.optimizer.apply_gradients(zip(gradients, self.trainable_weights))
+        for metric in self.metrics:
+            if metric.name == "loss":  # Keras' loss tracker, as its own step updates it
+                metric.update_state(loss * tf.distribute.get_strategy().num_replicas_in_sync,
+                                    sample_weight=tf.shape(x)[0])
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def _with_deep_logits(self) -> keras.Model:
+        """The same layers as a functional model that also returns each head's deep logits (the
+        input of its wide & deep sum), as a dict keyed by head."""
+        view = self.__dict__.get("_deep_logits_view")
+        if view is None:
+            heads = self.tasks or {SINGLE_TASK: self.num_classes}
+            deep = {head: self.get_layer(f"{head}_deep_logits").output for head in heads}
+            view = keras.Model(self.input, [self.output, deep], name=f"{self.name}_with_deep_logits")
+            # Not tracked as a sublayer: it holds this model's own layers and weights again.
+            object.__setattr__(self, "_deep_logits_view", view)
+        return view
+
+    def _deep_loss(self, y, deep_logits: dict, sample_weight):
+        """The mean over heads of the deep logits' cross-entropy with the targets."""
+        smoothing = self.recipe["label_smoothing"]
+        if self.head_config["multi_label"]:
+            loss = keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=smoothing)
+        else:
+            loss = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=smoothing)
+        if self.tasks is None:
+            return loss(y, deep_logits[SINGLE_TASK], sample_weight)
+        weights = sample_weight if isinstance(sample_weight, Mapping) else dict.fromkeys(deep_logits, sample_weight)
+        return sum(loss(y[head], logits, weights.get(head)) for head, logits in deep_logits.items()) / len(deep_logits)
 
     # -- data -----------------------------------------------------------------------------------
     def _text_data(self, x, y=None) -> TextData:

@@ -139,6 +139,60 @@ def test_padding_does_not_change_predictions(trained):
     np.testing.assert_allclose(classifier(padded).numpy(), classifier(ids).numpy(), atol=1e-6)
 
 
+def _cross_entropy(targets, probabilities, smoothing, weights=None):
+    """The mean label-smoothed cross-entropy over the batch (weighted examples count in the mean)."""
+    targets = targets * (1 - smoothing) + smoothing / targets.shape[-1]
+    per_example = -np.sum(targets * np.log(np.clip(probabilities, 1e-7, 1.0)), axis=-1)
+    return np.mean(per_example * (1.0 if weights is None else weights))
+
+
+def _deep_supervised(tasks=None, weight=0.5):
+    """A wide & deep classifier on token ids with no dropout, so that training and inference agree."""
+    keras.utils.set_random_seed(0)
+    backbone = ResTextBackbone(40, embedding_dim=8, stage_filters=(8,), stage_blocks=(1,))
+    heads = {"tasks": tasks} if tasks else {"num_classes": 3}
+    classifier = ResTextClassifier(backbone, **heads, head_dropout=0.0, wide_scale=2.0, deep_loss_weight=weight,
+                                   recipe={"label_smoothing": 0.1})  # fmt: skip
+    classifier.compile(optimizer=keras.optimizers.SGD(0.1))
+    return classifier
+
+
+IDS = np.array([[3, 4, 5, 0], [6, 7, 8, 9], [10, 3, 0, 0], [11, 12, 13, 14]], "int32")
+TARGETS = np.eye(3, dtype="float32")[[0, 1, 2, 1]]
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.5])
+def test_deep_loss_weight_adds_the_deep_logits_own_cross_entropy(weight):
+    classifier = _deep_supervised(weight=weight)
+    probabilities, deep_logits = classifier._with_deep_logits()(IDS, training=False)
+    expected = _cross_entropy(TARGETS, probabilities.numpy(), 0.1) + weight * _cross_entropy(
+        TARGETS, tf.nn.softmax(deep_logits["probabilities"]).numpy(), 0.1
+    )
+    loss = classifier.train_on_batch(IDS, TARGETS, return_dict=True)["loss"]
+    assert loss == pytest.approx(expected, rel=1e-5)
+    clone = ResTextClassifier.from_config(classifier.get_config())
+    assert clone.head_config["deep_loss_weight"] == weight
+    assert len(clone.weights) == len(classifier.weights)  # the deep-logits view adds no weights
+
+
+def test_deep_loss_weight_covers_every_task_and_its_missing_labels():
+    from keras_restext.training.multitask import multitask_losses
+
+    tasks = {"sentiment": 3, "topic": 3}
+    classifier = _deep_supervised(tasks)
+    classifier.compile(optimizer=keras.optimizers.SGD(0.1), **multitask_losses({"label_smoothing": 0.1}, dict.fromkeys(tasks, 1.0)))
+    targets = {"sentiment": TARGETS, "topic": TARGETS[::-1]}
+    weights = {"sentiment": np.array([1, 1, 0, 1], "float32"), "topic": np.array([0, 1, 1, 1], "float32")}
+    probabilities, deep_logits = classifier._with_deep_logits()(IDS, training=False)
+    expected = sum(
+        _cross_entropy(targets[t], probabilities[t].numpy(), 0.1, weights[t])
+        + 0.5 / len(tasks) * _cross_entropy(targets[t], tf.nn.softmax(deep_logits[t]).numpy(), 0.1, weights[t])
+        for t in tasks
+    )
+    loss = classifier.train_on_batch(IDS, targets, sample_weight=weights, return_dict=True)["loss"]
+    assert loss == pytest.approx(expected, rel=1e-5)
+
+
 def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match="Unknown preset 'nope'"):
         ResTextClassifier.from_preset("nope", num_classes=2)
@@ -199,6 +253,8 @@ def test_fit_on_raw_strings_under_mirrored_strategy_matches_one_device():
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["replicas"] == 2
-    assert report["max_weight_change"] > 1e-2  # training really moved the weights
-    np.testing.assert_allclose(report["mirrored_loss"], report["single_loss"], rtol=1e-5)
-    assert report["max_weight_diff"] < 1e-5 and report["max_probability_diff"] < 1e-5
+    for run in ("plain", "deep_supervised"):  # Keras' training step and the deep-supervised one
+        run = report[run]
+        assert run["max_initial_diff"] == 0 and run["max_weight_change"] > 1e-2  # training moved the weights
+        np.testing.assert_allclose(run["mirrored_loss"], run["single_loss"], rtol=1e-5)
+        assert run["max_weight_diff"] < 1e-5 and run["max_probability_diff"] < 1e-5

@@ -1,5 +1,6 @@
 """`ResTextClassifier.fit` on raw strings on 2 logical CPU replicas (MirroredStrategy) and on one
-device, from the same initial weights; prints JSON.
+device, from the same initial weights, without and with a deep-supervised wide & deep head (its own
+training step); prints JSON.
 
 Run as a script: logical devices must be configured before TensorFlow starts, so not inside pytest.
 """
@@ -24,38 +25,36 @@ TEXTS = [" ".join(rng.choice(WORDS, size=rng.integers(2, 7))) for _ in range(64)
 LABELS = [["neg", "neutral", "pos"][i % 3] for i in range(64)]
 
 
-def build():
+def build(deep_loss_weight):
     keras.utils.set_random_seed(0)
+    wide = {"wide_scale": 2.0, "deep_loss_weight": deep_loss_weight} if deep_loss_weight else {}
     classifier = ResTextClassifier.from_preset(
-        "restext_small", num_classes=3, head_dropout=0.0, norm="layer", stage_blocks=(2,)
+        "restext_small", num_classes=3, head_dropout=0.0, norm="layer", stage_blocks=(2,), **wide
     )
     classifier.compile(optimizer=keras.optimizers.SGD(0.1))
     return classifier
 
 
-initial = build().get_weights()
-
-
-def train(strategy):
+def train(strategy, deep_loss_weight):
     with strategy.scope():
-        classifier = build()
-        classifier.set_weights(initial)
+        classifier = build(deep_loss_weight)
+        initial = classifier.get_weights()
     history = classifier.fit(TEXTS, LABELS, batch_size=16, epochs=3, shuffle=False, verbose=0)
     probabilities = classifier.predict(TEXTS[:8], verbose=0)
-    return history.history["loss"], classifier.get_weights(), probabilities
+    return initial, history.history["loss"], classifier.get_weights(), probabilities
 
 
 mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-mirrored_loss, mirrored_weights, mirrored_probabilities = train(mirrored)
-single_loss, single_weights, single_probabilities = train(tf.distribute.get_strategy())
-json.dump(
-    {
-        "replicas": mirrored.num_replicas_in_sync,
+report = {"replicas": mirrored.num_replicas_in_sync}
+for key, deep_loss_weight in (("plain", 0.0), ("deep_supervised", 0.5)):
+    initial, mirrored_loss, mirrored_weights, mirrored_probabilities = train(mirrored, deep_loss_weight)
+    single_initial, single_loss, single_weights, single_probabilities = train(tf.distribute.get_strategy(), deep_loss_weight)
+    report[key] = {
         "mirrored_loss": mirrored_loss,
         "single_loss": single_loss,
+        "max_initial_diff": max(float(np.abs(a - b).max()) for a, b in zip(initial, single_initial)),
         "max_weight_diff": max(float(np.abs(a - b).max()) for a, b in zip(mirrored_weights, single_weights)),
         "max_weight_change": max(float(np.abs(a - b).max()) for a, b in zip(initial, single_weights)),
         "max_probability_diff": float(np.abs(mirrored_probabilities - single_probabilities).max()),
-    },
-    sys.stdout,
-)
+    }
+json.dump(report, sys.stdout)
