@@ -123,6 +123,16 @@ def fraction(value: str) -> float:
     return number
 
 
+def non_negative_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, received {value!r}") from None
+    if not number >= 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, received {value!r}")
+    return number
+
+
 def positive_float(value: str) -> float:
     try:
         number = float(value)

@@ -9,6 +9,7 @@ from keras_restext.cli.common import (
     add_data_options,
     add_label_names_option,
     fraction,
+    non_negative_float,
     positive_float,
     positive_int,
     read_options,
@@ -68,6 +69,10 @@ def add_parser(subparsers) -> None:
     option("--max-length", type=positive_int, metavar="N", help="the longest input, in tokens or characters")
     option("--patience", type=positive_int, metavar="N", help="epochs without improvement before stopping early")
     option("--seed", type=int, default=0, metavar="N", help="seeds weights, shuffles, validation split (default 0)")
+    option("--deep-loss-weight", type=non_negative_float, metavar="W",
+           help="deep supervision: add W x the residual branch's own loss, so that it learns to read without the "
+                "wide branch (1.0 helps long documents and costs short sentences; presets with a wide branch; "
+                "default 0)")  # fmt: skip
     group = parser.add_argument_group("devices (see docs/scaling.md)")
     option = group.add_argument
     option("--strategy", choices=STRATEGIES, default="auto",
@@ -113,7 +118,11 @@ def run(args: argparse.Namespace) -> int:
             validation_fraction=args.validation_fraction, label_names=args.label_names or {}, **options,
         ),
         tokenizer=TokenizerConfig(max_length=args.max_length),
-        model=ModelConfig(preset=args.preset, **word_vector_options(args)),  # --embeddings, --embeddings-mode
+        model=ModelConfig(
+            preset=args.preset,
+            overrides={} if args.deep_loss_weight is None else {"deep_loss_weight": args.deep_loss_weight},
+            **word_vector_options(args),  # --embeddings, --embeddings-mode
+        ),
         schedule=ScheduleConfig(
             epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
             patience=args.patience, seed=args.seed, **staged_options(args),  # --progressive, --freeze-grown
