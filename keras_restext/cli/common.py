@@ -102,45 +102,33 @@ MODEL_HELP = "savedmodels/NAME (its latest version), savedmodels/NAME/VERSION or
 DATA_HELP = "a csv/tsv/jsonl file, a folder of class folders, or tfds:NAME[:SPLIT]"
 
 
-def positive_int(value: str) -> int:
+def _number(value: str, parse, accept, expected: str):
+    """`value` parsed by `parse` (int or float) if `accept` holds for it (NaN fails every bound), else
+    argparse's usage error, which names what was expected and what was received."""
     try:
-        number = int(value)
+        number = parse(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, received {value!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, received {value!r}")
+        number = None
+    if number is None or not accept(number):
+        raise argparse.ArgumentTypeError(f"expected {expected}, received {value!r}")
     return number
+
+
+def positive_int(value: str) -> int:
+    return _number(value, int, lambda n: n >= 1, "a positive integer")
 
 
 def fraction(value: str) -> float:
     """A number in [0, 1): a share of the training data."""
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), received {value!r}") from None
-    if not 0 <= number < 1:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), received {value!r}")
-    return number
+    return _number(value, float, lambda n: 0 <= n < 1, "a number in [0, 1)")
 
 
 def non_negative_float(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, received {value!r}") from None
-    if not number >= 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, received {value!r}")
-    return number
+    return _number(value, float, lambda n: n >= 0, "a number >= 0")
 
 
 def positive_float(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, received {value!r}") from None
-    if not number > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, received {value!r}")
-    return number
+    return _number(value, float, lambda n: n > 0, "a positive number")
 
 
 def shorten_text(text: str, limit: int = 100) -> str:

@@ -282,7 +282,7 @@ def test_a_data_error_raised_inside_tf_data_keeps_its_line():
     assert _data_error_line("some other TensorFlow failure") is None
 
 
-def test_deep_loss_weight_reaches_the_trained_model(tmp_path, capsys):
+def test_deep_loss_weight_reaches_the_run_settings(tmp_path, capsys):
     data = write_tsv(tmp_path / "train.tsv", 80)
     export = tmp_path / "savedmodels" / "deep"
     argv = ["train", "--train", str(data), "--epochs", "1", "--max-length", "16", "--verbose", "0",
@@ -291,7 +291,7 @@ def test_deep_loss_weight_reaches_the_trained_model(tmp_path, capsys):
     run = json.loads((tmp_path / "run" / "run.json").read_text())  # the settings the model trained with
     assert run["resolved"]["model"]["deep_loss_weight"] == 0.5
     assert (export / "1" / "saved_model.pb").exists()
-    # A preset without a wide branch has no residual branch apart from the model: one line, exit code 2.
+    # Without a wide branch the deep logits are the model's own: the model's ValueError, one line, exit code 2.
     assert main([*argv, "--preset", "restext_small", "--deep-loss-weight", "1", "--output", str(tmp_path / "small")]) == 2
     assert "`deep_loss_weight` needs a wide branch" in capsys.readouterr().err
     with pytest.raises(SystemExit) as info:
