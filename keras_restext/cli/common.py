@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 
 def add_data_options(parser: argparse.ArgumentParser) -> None:
@@ -103,13 +104,14 @@ DATA_HELP = "a csv/tsv/jsonl file, a folder of class folders, or tfds:NAME[:SPLI
 
 
 def _number(value: str, parse, accept, expected: str):
-    """`value` parsed by `parse` (int or float) if `accept` holds for it (NaN fails every bound), else
-    argparse's usage error, which names what was expected and what was received."""
+    """`value` parsed by `parse` (int or float) if it is finite and `accept` holds for it, else
+    argparse's usage error, which names what was expected and what was received. `float` parses
+    "inf" and "nan", which no setting means."""
     try:
         number = parse(value)
     except ValueError:
         number = None
-    if number is None or not accept(number):
+    if number is None or not math.isfinite(number) or not accept(number):
         raise argparse.ArgumentTypeError(f"expected {expected}, received {value!r}")
     return number
 

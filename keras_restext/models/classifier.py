@@ -61,16 +61,17 @@ def resolve_model_config(preset: str | None = None, **overrides) -> dict:
 
 def check_head_config(config: dict) -> None:
     """Raises a `ValueError` naming the argument for head settings that cannot be built."""
-    if config["wide_scale"] < 0:
-        raise ValueError(f"`wide_scale` must be >= 0. Received: wide_scale={config['wide_scale']!r}")
+    # `not 0 <= x < inf` also refuses NaN, which fails every comparison.
+    if not 0 <= config["wide_scale"] < np.inf:
+        raise ValueError(f"`wide_scale` must be a finite number >= 0. Received: wide_scale={config['wide_scale']!r}")
     if config["deep_drop_path"] and not config["wide_scale"]:
         raise ValueError(
             "`deep_drop_path` needs a wide branch to fall back on (`wide_scale` > 0). Received: "
             f"deep_drop_path={config['deep_drop_path']!r}, wide_scale={config['wide_scale']!r}"
         )
-    if config["deep_loss_weight"] < 0:
+    if not 0 <= config["deep_loss_weight"] < np.inf:
         raise ValueError(
-            f"`deep_loss_weight` must be >= 0. Received: deep_loss_weight={config['deep_loss_weight']!r}"
+            f"`deep_loss_weight` must be a finite number >= 0. Received: deep_loss_weight={config['deep_loss_weight']!r}"
         )
     if config["deep_loss_weight"] and not config["wide_scale"]:
         raise ValueError(

@@ -298,3 +298,13 @@ def test_deep_loss_weight_reaches_the_run_settings(tmp_path, capsys):
         main([*argv, "--deep-loss-weight", "-1"])
     assert info.value.code == 2
     assert "--deep-loss-weight: expected a number >= 0, received '-1'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag, value", [("--deep-loss-weight", "inf"), ("--deep-loss-weight", "nan"),
+                                         ("--learning-rate", "inf"), ("--validation-fraction", "nan")])
+def test_float_flags_refuse_infinity_and_nan(tmp_path, capsys, flag, value):
+    # float() parses both; no setting means them, and a NaN loss weight would train to NaN weights.
+    with pytest.raises(SystemExit) as info:
+        main(["train", "--train", str(write_tsv(tmp_path / "train.tsv", 8)), flag, value])
+    assert info.value.code == 2
+    assert f"{flag}: expected a" in capsys.readouterr().err
