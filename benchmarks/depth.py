@@ -191,7 +191,10 @@ def _finished(args: argparse.Namespace) -> dict | None:
         return None
     data = json.loads(args.results.read_text())
     data["runs"] = [r for r in data["runs"] if "error" not in r]
-    data["meta"].setdefault("resumed", []).append(datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    # A resume may run on another machine than the first run: its jobs' times are that machine's.
+    here = machine()
+    data["meta"].setdefault("resumed", []).append(when if here == data["meta"]["machine"] else f"{when} on {here}")
     return data
 
 
