@@ -11,6 +11,8 @@ the same arithmetic, a quarter less time per `restext_base` training step on a C
 
 from __future__ import annotations
 
+import math
+
 import keras
 import tensorflow as tf
 
@@ -36,8 +38,8 @@ def warmup_cosine_schedule(
     >>> [round(float(schedule(step)), 6) for step in (0, 5, 10, 100)]
     [0.0, 0.0005, 0.001, 0.0]
     """
-    if not learning_rate > 0:
-        raise ValueError(f"`learning_rate` must be > 0. Received: learning_rate={learning_rate!r}")
+    if not 0 < learning_rate < math.inf:  # also refuses NaN, which fails every comparison
+        raise ValueError(f"`learning_rate` must be a finite number > 0. Received: learning_rate={learning_rate!r}")
     if not isinstance(total_steps, int) or total_steps < 1:
         raise ValueError(f"`total_steps` must be an int >= 1. Received: total_steps={total_steps!r}")
     if not 0 <= warmup_fraction < 1:
@@ -126,8 +128,8 @@ def make_optimizer(
     >>> round(float(optimizer.learning_rate), 6)  # step 0 of the warm-up
     0.0
     """
-    if weight_decay < 0:
-        raise ValueError(f"`weight_decay` must be >= 0. Received: weight_decay={weight_decay!r}")
+    if not 0 <= weight_decay < math.inf:  # NaN used to pass `< 0` and trained to NaN weights
+        raise ValueError(f"`weight_decay` must be a finite number >= 0. Received: weight_decay={weight_decay!r}")
     optimizer = FusedAdamW(
         learning_rate=warmup_cosine_schedule(learning_rate, total_steps, warmup_fraction=warmup_fraction),
         weight_decay=weight_decay,

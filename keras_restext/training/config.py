@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -287,8 +288,10 @@ def _check_training(training: dict) -> None:
     for key in ("epochs", "batch_size"):
         if not isinstance(training[key], int) or training[key] < 1:
             raise ValueError(f"`{key}` must be an int >= 1. Received: {key}={training[key]!r}")
-    if not training["learning_rate"] > 0:
-        raise ValueError(f"`learning_rate` must be > 0. Received: learning_rate={training['learning_rate']!r}")
+    if not 0 < training["learning_rate"] < math.inf:  # also refuses NaN, which fails every comparison
+        raise ValueError(
+            f"`learning_rate` must be a finite number > 0. Received: learning_rate={training['learning_rate']!r}"
+        )
     if training.get("mixed_precision") not in MIXED_PRECISION:
         raise ValueError(
             f"`mixed_precision` must be one of {MIXED_PRECISION}. Received: mixed_precision={training['mixed_precision']!r}"

@@ -58,6 +58,12 @@ def test_the_resolved_config_is_the_preset_with_the_overrides():
     assert default["training"]["batch_size"] == resolved["training"]["batch_size"]  # not overridden: the preset's
 
 
+@pytest.mark.parametrize("learning_rate", [0.0, float("inf"), float("nan")])
+def test_the_learning_rate_must_be_a_finite_number_above_0(learning_rate):
+    with pytest.raises(ValueError, match=r"`learning_rate` must be a finite number > 0. Received: learning_rate="):
+        TrainConfig.from_options(preset="restext_small", learning_rate=learning_rate).resolved()
+
+
 def test_the_run_folder_follows_output_then_export():
     assert TrainConfig.from_options(output="runs/x", export="sm/y").output_dir() == "runs/x"
     assert TrainConfig.from_options(export="savedmodels/sst2/").output_dir() == "runs/sst2"

@@ -28,6 +28,8 @@ def test_schedule_without_warmup_starts_at_the_peak():
     "kwargs, message",
     [
         ({"learning_rate": 0.0, "total_steps": 10}, "learning_rate"),
+        ({"learning_rate": float("inf"), "total_steps": 10}, "`learning_rate` must be a finite number > 0"),
+        ({"learning_rate": float("nan"), "total_steps": 10}, "`learning_rate` must be a finite number > 0"),
         ({"learning_rate": 1e-3, "total_steps": 0}, "total_steps"),
         ({"learning_rate": 1e-3, "total_steps": 10, "warmup_fraction": 1.0}, "warmup_fraction"),
     ],
@@ -35,6 +37,12 @@ def test_schedule_without_warmup_starts_at_the_peak():
 def test_schedule_arguments_are_checked(kwargs, message):
     with pytest.raises(ValueError, match=message):
         warmup_cosine_schedule(**kwargs)
+
+
+@pytest.mark.parametrize("weight_decay", [-0.1, float("nan"), float("inf")])
+def test_weight_decay_must_be_a_finite_number_at_least_0(weight_decay):
+    with pytest.raises(ValueError, match=r"`weight_decay` must be a finite number >= 0. Received: weight_decay="):
+        make_optimizer(1e-3, 10, weight_decay=weight_decay)
 
 
 def test_adamw_does_not_decay_biases():
