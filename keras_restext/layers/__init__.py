@@ -4,6 +4,7 @@ from keras_restext.layers.bag_of_tokens import BagOfTokensLogits, token_idf
 from keras_restext.layers.drop_path import DropPath
 from keras_restext.layers.hashed_ngrams import HashedNGrams
 from keras_restext.layers.global_pooling import MaskedGlobalPooling1D
+from keras_restext.layers.keep_words import KeepWords
 from keras_restext.layers.kmax_pooling import KMaxPooling1D
 from keras_restext.layers.limit_vocabulary import LimitVocabulary
 from keras_restext.layers.masked_conv1d import MaskedConv1D
@@ -16,6 +17,7 @@ __all__ = [
     "DropPath",
     "HashedNGrams",
     "KMaxPooling1D",
+    "KeepWords",
     "LimitVocabulary",
     "MaskedConv1D",
     "MaskedDownsample1D",

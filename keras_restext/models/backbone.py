@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import keras
 
-from keras_restext.layers import LimitVocabulary, MaskedConv1D, ResBlock
+from keras_restext.layers import KeepWords, LimitVocabulary, MaskedConv1D, ResBlock
 
 # The arguments of the trunk, with their defaults: `ResTextBackbone`'s hyperparameters.
 BACKBONE_DEFAULTS: dict = {
@@ -20,6 +20,9 @@ BACKBONE_DEFAULTS: dict = {
     # None: the embedding covers every id; n: only the first n (the most frequent tokens), rarer ones
     # share the out-of-vocabulary row, while a wide branch beside the trunk still reads every id.
     "deep_vocab_size": None,
+    # None: the trunk reads every id; n: the ids are a `WordTokenizer(ngrams=n)`'s (the words, then
+    # their n-grams) and the trunk reads the words alone (`KeepWords`), a wide branch every id.
+    "word_ngrams": None,
     "embedding_dropout": 0.0,
     "stem_filters": None,  # None: the first stage's filters
     "stem_kernel_size": 3,
@@ -55,6 +58,9 @@ def check_backbone_config(vocabulary_size, config: dict) -> None:
     deep_vocab = config["deep_vocab_size"]
     if deep_vocab is not None and (isinstance(deep_vocab, bool) or not isinstance(deep_vocab, int) or deep_vocab < 2):
         raise ValueError(f"`deep_vocab_size` must be None or an int >= 2. Received: deep_vocab_size={deep_vocab!r}")
+    word_ngrams = config["word_ngrams"]
+    if word_ngrams is not None and (isinstance(word_ngrams, bool) or not isinstance(word_ngrams, int) or word_ngrams < 1):
+        raise ValueError(f"`word_ngrams` must be None or an int >= 1. Received: word_ngrams={word_ngrams!r}")
 
 
 def residual_trunk(token_ids, vocabulary_size: int, config: dict):
@@ -64,9 +70,11 @@ def residual_trunk(token_ids, vocabulary_size: int, config: dict):
     """
     regularizer = keras.regularizers.L2(config["kernel_l2"]) if config["kernel_l2"] else None
     deep_ids, deep_vocab = token_ids, vocabulary_size
+    if config["word_ngrams"] is not None and config["word_ngrams"] > 1:
+        deep_ids = KeepWords(config["word_ngrams"], name="deep_words")(deep_ids)
     if config["deep_vocab_size"] is not None and config["deep_vocab_size"] < vocabulary_size:
         deep_vocab = config["deep_vocab_size"]
-        deep_ids = LimitVocabulary(deep_vocab, name="deep_vocabulary")(token_ids)
+        deep_ids = LimitVocabulary(deep_vocab, name="deep_vocabulary")(deep_ids)
     x = keras.layers.Embedding(deep_vocab, config["embedding_dim"], mask_zero=True, name="embedding")(deep_ids)
     if config["embedding_dropout"]:
         # Drops whole embedding channels, a regulariser that suits small data (Kim 2014 style).
@@ -121,6 +129,9 @@ class ResTextBackbone(keras.Model):
         embedding_dim: the embedding's width.
         deep_vocab_size: None, or the number of ids the embedding covers; larger ids read as
             out-of-vocabulary (a wide branch beside the trunk still sees them).
+        word_ngrams: None, or the `ngrams` of the `WordTokenizer` whose ids the model reads (its
+            words, then their 2..n-grams): the trunk then reads the words alone, in order, and
+            a wide branch beside it every n-gram; its features are as long as the words.
         embedding_dropout: the rate of `SpatialDropout1D` after the embedding.
         stem_filters: the stem convolution's filters; None: the first stage's.
         stem_kernel_size: the stem convolution's kernel size.
@@ -154,6 +165,7 @@ class ResTextBackbone(keras.Model):
         *,
         embedding_dim: int = 128,
         deep_vocab_size: int | None = None,
+        word_ngrams: int | None = None,
         embedding_dropout: float = 0.0,
         stem_filters: int | None = None,
         stem_kernel_size: int = 3,
@@ -177,6 +189,7 @@ class ResTextBackbone(keras.Model):
         config = {
             "embedding_dim": embedding_dim,
             "deep_vocab_size": deep_vocab_size,
+            "word_ngrams": word_ngrams,
             "embedding_dropout": embedding_dropout,
             "stem_filters": stem_filters,
             "stem_kernel_size": stem_kernel_size,

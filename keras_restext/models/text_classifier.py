@@ -47,6 +47,19 @@ STEPS_PER_EXECUTION = 16
 DEFAULT_RECIPE = dict(get_preset("restext_base")["training"])
 
 
+def check_word_ngrams(word_ngrams: int | None, tokenizer) -> None:
+    """Raises a `ValueError` when a backbone's `word_ngrams` (its trunk reads the words of a word
+    tokenizer's words-then-n-grams ids) does not describe `tokenizer`'s ids."""
+    if word_ngrams is None or word_ngrams == getattr(tokenizer, "ngrams", 1):
+        return
+    received = f"{type(tokenizer).__name__}(ngrams={getattr(tokenizer, 'ngrams', None)!r})"
+    raise ValueError(
+        f"`word_ngrams={word_ngrams}` makes the trunk read the words of a WordTokenizer(ngrams={word_ngrams})'s "
+        f"ids, but the tokenizer is a {received}. Pass word_ngrams=None (the trunk reads every id) or the "
+        f"word tokenizer's ngrams. Received: word_ngrams={word_ngrams!r}"
+    )
+
+
 def _vocabulary_bound(tokenizer) -> int:
     """The id range a tokenizer can produce, known before `adapt`: what the embedding must cover."""
     try:
@@ -143,6 +156,8 @@ class ResTextClassifier(keras.Model):
                 "The preprocessor and the classifier must agree on one task or several. Received: "
                 f"tasks={tasks!r}, preprocessor.tasks={preprocessor.tasks!r}"
             )
+        if preprocessor is not None:
+            check_word_ngrams(backbone.hyperparameters["word_ngrams"], preprocessor.tokenizer)
         token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
         features = backbone(token_ids)
         config = {**head_config, "kernel_l2": backbone.hyperparameters["kernel_l2"]}

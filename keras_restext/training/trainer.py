@@ -48,6 +48,7 @@ from keras_restext.models import (
 )
 from keras_restext.models.backbone import BACKBONE_DEFAULTS
 from keras_restext.models.classifier import HEAD_DEFAULTS, wide_branch_idf
+from keras_restext.models.text_classifier import check_word_ngrams
 from keras_restext.training.backup import remove_backup
 from keras_restext.training.config import TrainConfig
 from keras_restext.training.callbacks import (
@@ -487,6 +488,7 @@ def run_training(
             tokens. `preprocessed`: with the preprocessor (tokenizer and class names), so that the
             trained classifier also takes raw strings."""
             model_config = resolve_model_config(config.model.preset, **{**config.model.overrides, **overrides})
+            check_word_ngrams(model_config["word_ngrams"], tokenizer)
             with training_dtype_policy(training):
                 backbone = ResTextBackbone(
                     tokenizer.vocabulary_size(), **{key: model_config[key] for key in BACKBONE_DEFAULTS}

@@ -42,6 +42,8 @@ CASES = [
     ("drop_path", layers.DropPath, {"rate": 0.3, "seed": 1}, SEQUENCES, {"padding": "mask", "run_training_check": False}),
     ("limit_vocabulary", layers.LimitVocabulary, {"vocab_size": 10}, IDS,
      {"padding": "ids", "follows_policy": False, "run_training_check": False}),
+    ("keep_words", layers.KeepWords, {"ngrams": 2}, IDS,
+     {"follows_policy": False, "run_training_check": False, "expected_output_shape": (3, 4)}),
     ("bag_of_tokens_logits", layers.BagOfTokensLogits, {"units": 3, "vocab_size": 20, "scale": 2.0}, IDS,
      {"padding": "ids", "expected_output_shape": (3, 3)}),
     ("hashed_ngrams", layers.HashedNGrams, {"orders": (1, 3), "num_buckets": 100}, IDS,

@@ -238,6 +238,7 @@ def test_mixed_bfloat16_keeps_float32_probabilities():
         ({"num_classes": 2, "vocab_size": 64, "wide_ngrams": (2,), "wide_scale": 1.0, "wide_buckets": 0},
          "`wide_buckets` must be an int in [1, 1048576]. Received: wide_buckets=0"),
         ({"num_classes": 2, "vocab_size": 64, "deep_vocab_size": 1}, "`deep_vocab_size` must be None or an int >= 2. Received: deep_vocab_size=1"),
+        ({"num_classes": 2, "vocab_size": 64, "word_ngrams": 0}, "`word_ngrams` must be None or an int >= 1. Received: word_ngrams=0"),
     ],
 )
 def test_invalid_arguments_are_explained(kwargs, fragment):

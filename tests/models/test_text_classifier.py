@@ -219,6 +219,31 @@ def test_backbone_config_is_its_arguments():
         ResTextBackbone(50, stage_filters=(8,), stage_blocks=(1, 1))
 
 
+def test_word_ngrams_trunk_reads_the_words_alone():
+    tokenizer = make_tokenizer("word", ngrams=2, max_length=32).adapt(["a fine film", "a dull dull film", "fine"])
+    words = make_tokenizer("word", max_length=32)
+    words.set_vocabulary(tokenizer.get_vocabulary())  # the same ids for the words, no bigrams
+    texts = tf.constant(["a fine film", "a dull dull film", "fine", ""])
+    backbone = ResTextBackbone(tokenizer.vocabulary_size(), embedding_dim=8, stage_filters=(8, 8), stage_blocks=(1, 1),
+                               word_ngrams=2)  # fmt: skip
+    plain = ResTextBackbone(tokenizer.vocabulary_size(), embedding_dim=8, stage_filters=(8, 8), stage_blocks=(1, 1))
+    plain.set_weights(backbone.get_weights())
+    np.testing.assert_allclose(backbone(tokenizer(texts)).numpy(), plain(words(texts)).numpy(), atol=1e-6)
+    assert ResTextBackbone.from_config(backbone.get_config()).get_config()["word_ngrams"] == 2
+
+
+def test_word_ngrams_must_describe_the_tokenizer():
+    assert ResTextClassifier.from_preset("restext_base", num_classes=2).backbone.hyperparameters["word_ngrams"] == 2
+    with pytest.raises(ValueError, match=r"`word_ngrams=2` makes the trunk read the words of a WordTokenizer\(ngrams=2\)'s "
+                                         r"ids, but the tokenizer is a WordTokenizer\(ngrams=1\)"):  # fmt: skip
+        ResTextClassifier.from_preset("restext_base", num_classes=2, tokenizer={"ngrams": 1})
+    with pytest.raises(ValueError, match=r"but the tokenizer is a CharTokenizer\(ngrams=None\)"):
+        ResTextClassifier(ResTextBackbone(80, embedding_dim=8, stage_filters=(8,), word_ngrams=2), 2,
+                          preprocessor=ResTextPreprocessor(make_tokenizer("char", max_length=16)))  # fmt: skip
+    # With the trunk reading every id, any tokenizer goes.
+    ResTextClassifier.from_preset("restext_base", num_classes=2, tokenizer={"ngrams": 1}, word_ngrams=None)
+
+
 def test_build_resnet_classifier_is_built_on_the_same_trunk():
     trunk = build_resnet_classifier(vocab_size=60, preset="restext_small", include_top=False)
     backbone = ResTextBackbone(60, embedding_dim=32, stem_filters=32, stage_filters=(32,), stage_blocks=(1,))

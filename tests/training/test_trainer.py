@@ -115,6 +115,13 @@ def test_bad_settings_are_explained(small_files):
         TrainConfig.from_options(train=str(small_files["train"]), epochs=0).resolved()
 
 
+def test_a_tokenizer_that_the_trunk_does_not_read_is_refused_before_training(tmp_path, small_files):
+    with pytest.raises(ValueError, match=r"`word_ngrams=2` makes the trunk read the words of a WordTokenizer\(ngrams=2\)"):
+        train(train=str(small_files["train"]), preset="restext_base", tokenizer_overrides={"ngrams": 3},
+              output=str(tmp_path / "run"), log=None, verbose=0, tensorboard=False)  # fmt: skip
+    assert not list((tmp_path / "run").glob("**/*.weights.h5"))
+
+
 def test_steps_per_execution_changes_speed_not_results(tmp_path, small_files):
     def history(steps_per_execution: int) -> dict:
         result = train(
