@@ -4,6 +4,7 @@
     python -m benchmarks.depth --quick               # smoke test: subsets, 1 seed, 1 epoch
     python -m benchmarks.depth --rows restext_base,restext_deep32 --datasets mr --seeds 1
     python -m benchmarks.depth --resume              # go on with an interrupted run: finished jobs are kept
+    python -m benchmarks.depth --resume --replace --rows restext_base   # train rows again after a preset change
     python -m benchmarks.depth --render              # write depth.md again from depth.json (no training)
 
 Every row trains through `benchmarks.ours.train_ours` (the package's `train`, as `benchmarks.run`
@@ -65,7 +66,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--render", action="store_true", help="only write the results' markdown again from their JSON")
     parser.add_argument("--resume", action="store_true",
                         help="keep the results file's finished jobs and run only the others (same command otherwise)")
+    parser.add_argument("--replace", action="store_true",
+                        help="with --resume: train the given rows and sets again, their finished jobs dropped "
+                             "(after a change to their preset)")
     args = parser.parse_args(argv)
+    if args.replace and not args.resume:
+        parser.error("--replace goes with --resume")
     for name, allowed in (("rows", ROWS), ("datasets", DATASETS)):
         unknown = sorted(set(getattr(args, name)) - set(allowed))
         if unknown:
@@ -194,7 +200,12 @@ def _finished(args: argparse.Namespace) -> dict | None:
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     # A resume may run on another machine than the first run: its jobs' times are that machine's.
     here = machine()
-    data["meta"].setdefault("resumed", []).append(when if here == data["meta"]["machine"] else f"{when} on {here}")
+    entry = when if here == data["meta"]["machine"] else f"{when} on {here}"
+    if args.replace:
+        replaced = {(row, dataset) for row in args.rows for dataset in args.datasets}
+        data["runs"] = [r for r in data["runs"] if (r.get("row"), r.get("dataset")) not in replaced]
+        entry += f" (rows {', '.join(args.rows)} on {', '.join(args.datasets)} trained again)"
+    data["meta"].setdefault("resumed", []).append(entry)
     return data
 
 

@@ -58,6 +58,8 @@ def _vdcnn(blocks: tuple[int, ...], depth: int) -> dict:
 # The default's recipe, shared by every word-level deep preset: its tokenizer (words, then bigrams;
 # 200,000 entries for the wide branch, the first 30,000 for the deep model), its linear TF-IDF branch
 # and its 5-epoch schedule (validation figures with it: benchmarks/README.md, "Deep presets").
+# Their trunks still read the bigrams too: the default's trunk over the words alone (`word_ngrams`)
+# was validated on its own trunk only.
 _RECIPE_TOKENIZER = {**_WORD, "ngrams": 2, "max_tokens": 200000, "max_length": 2048, "words_first": True}
 _RECIPE_MODEL = {
     "embedding_dim": 128,
