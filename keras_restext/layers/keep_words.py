@@ -5,6 +5,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from keras_restext.data.tokenizers.base import check_positive_int
+
 
 @keras.saving.register_keras_serializable(package="keras_restext")
 class KeepWords(keras.layers.Layer):
@@ -30,11 +32,10 @@ class KeepWords(keras.layers.Layer):
     """
 
     def __init__(self, ngrams: int, **kwargs):
-        if isinstance(ngrams, bool) or not isinstance(ngrams, int) or ngrams < 1:
-            raise ValueError(f"`ngrams` must be an int >= 1. Received: ngrams={ngrams!r}")
+        check_positive_int("ngrams", ngrams)
         kwargs.setdefault("dtype", "int32")  # ids, whatever the float policy
         super().__init__(**kwargs)
-        self.ngrams = ngrams
+        self.ngrams = int(ngrams)
 
     def _tokens(self, words):
         """How many ids a text of `words` words has: its words, bigrams, ..., n-grams."""

@@ -459,10 +459,13 @@ def run_training(
     resolved = config.resolved()
     training = resolved["training"]
     runtime = config.runtime
+    tokenizer = make_tokenizer(**resolved["tokenizer"])
+    # Before the run folder and the data: a trunk that cannot read this tokenizer's ids.
+    check_word_ngrams(resolve_model_config(config.model.preset, **config.model.overrides)["word_ngrams"], tokenizer)
     fingerprint = tasks.fingerprint(config, resolved)
     with start_run(config, fingerprint, strategy) as (output_dir, initial_epoch, held):
         tasks.read(config, say)
-        tokenizer = make_tokenizer(**resolved["tokenizer"]).adapt(tasks.training_texts())
+        tokenizer.adapt(tasks.training_texts())
         config, vectors = prepare_embeddings(config, resolved, tokenizer, say)  # --embeddings: embedding_dim from the file
         say(tasks.summary(tokenizer, config.model.preset))
 
@@ -488,7 +491,6 @@ def run_training(
             tokens. `preprocessed`: with the preprocessor (tokenizer and class names), so that the
             trained classifier also takes raw strings."""
             model_config = resolve_model_config(config.model.preset, **{**config.model.overrides, **overrides})
-            check_word_ngrams(model_config["word_ngrams"], tokenizer)
             with training_dtype_policy(training):
                 backbone = ResTextBackbone(
                     tokenizer.vocabulary_size(), **{key: model_config[key] for key in BACKBONE_DEFAULTS}

@@ -120,6 +120,7 @@ def test_a_tokenizer_that_the_trunk_does_not_read_is_refused_before_training(tmp
         train(train=str(small_files["train"]), preset="restext_base", tokenizer_overrides={"ngrams": 3},
               output=str(tmp_path / "run"), log=None, verbose=0, tensorboard=False)  # fmt: skip
     assert not list((tmp_path / "run").glob("**/*.weights.h5"))
+    assert not (tmp_path / "run").exists()  # refused before the run folder is made
 
 
 def test_steps_per_execution_changes_speed_not_results(tmp_path, small_files):
