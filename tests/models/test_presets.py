@@ -35,7 +35,7 @@ def test_word_level_deep_presets_use_the_default_recipe():
     for name in WORD_DEEP:
         config = get_preset(name)
         assert config["tokenizer"] == base["tokenizer"], name
-        for key in ("deep_vocab_size", "embedding_dim", "embedding_dropout", "wide_scale"):
+        for key in ("deep_vocab_size", "word_ngrams", "embedding_dim", "embedding_dropout", "wide_scale"):
             assert config["model"][key] == base["model"][key], (name, key)
         assert config["model"]["deep_drop_path"] >= base["model"]["deep_drop_path"], name
         assert config["model"]["residual_init"] == "zero", name
