@@ -1,0 +1,22 @@
+import numpy as np
+
+from benchmarks.depth import targets
+
+
+def _runs(row: str, dataset: str, correct: list[int], total: int) -> list[dict]:
+    # As `train` records them: float32 accuracies.
+    return [{"row": row, "dataset": dataset, "seed": seed, "accuracy": float(np.float32(c / total))}
+            for seed, c in enumerate(correct)]
+
+
+def _verdict(lines: list[str], row: str) -> str:
+    [line] = [line for line in lines if line.startswith(f"| `{row}` within 1.0 point")]
+    return line.rsplit("|", 2)[-2].strip()
+
+
+def test_a_gap_of_exactly_one_point_is_within_one_point_and_one_answer_more_is_not():
+    base = _runs("restext_base", "trec", [456, 455, 453], 500)
+    at_the_edge = targets(base + _runs("restext_deep32", "trec", [454, 448, 447], 500))  # 15 of 1,500 fewer
+    assert _verdict(at_the_edge, "restext_deep32") == "yes"
+    beyond = targets(base + _runs("restext_deep32", "trec", [454, 448, 446], 500))
+    assert _verdict(beyond, "restext_deep32") == "no"
