@@ -70,7 +70,7 @@ _RECIPE_MODEL = {
     # The trunk reads the words alone, the wide branch words and bigrams, as restext_base's. Validation,
     # seeds 0 and 1, against the trunk over every token: MR / SST-2 / TREC restext_deep32 80.5 -> 81.9,
     # 80.6 -> 80.1, 88.2 -> 89.8; restext_deep64 79.8 -> 80.9, 81.4 -> 80.5, 87.5 -> 88.3; dpcnn 80.8 ->
-    # 81.1, 80.1 -> 80.7, 89.8 -> 91.4 (benchmarks/README.md, "The deep presets over the words").
+    # 81.1, 80.1 -> 80.7, 89.8 -> 91.4 (benchmarks/README.md, "The deep presets over the words, adopted").
     "word_ngrams": 2,
     # Every block starts as the identity (a zero-initialised scalar on its main path), so a deep
     # stack starts as a shallow one and learns in 5 epochs on a few thousand texts: restext_deep32 on
