@@ -26,7 +26,7 @@ from pathlib import Path
 
 from benchmarks.datasets import DATASETS
 from benchmarks.jobs import REPO_ROOT, run_in_subprocess
-from benchmarks.report import DATASET_NAMES, _ok
+from benchmarks.report import DATASET_NAMES, _ok, gap_in_points
 from benchmarks.run import QUICK_DIR, QUICK_LIMITS, machine, software
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "depth.json"
@@ -146,13 +146,6 @@ def _mean(runs: list[dict], row: str, dataset: str, key: str) -> float | None:
 DEEP_ROWS = ("restext_deep32", "restext_deep64", "dpcnn")
 
 
-def _gap_points(accuracy: float, base: float) -> float:
-    """`accuracy - base` in points, to 1e-4: accuracies are float32 fractions (7 digits), so a gap of exactly
-    1.0 point (15 TREC answers over 3 seeds) would otherwise compare as -1.000000000000012. One answer of
-    the largest test set (20 Newsgroups, 7,532 posts) over 3 seeds is 0.0044 points."""
-    return round(100 * (accuracy - base), 4)
-
-
 def targets(runs: list[dict]) -> list[str]:
     """The depth targets of the issue that this table alone decides, met or missed by how much.
 
@@ -166,7 +159,7 @@ def targets(runs: list[dict]) -> list[str]:
         for row in DEEP_ROWS:
             deep = _mean(runs, row, dataset, "accuracy")
             if deep is not None:
-                gap = _gap_points(deep, base)
+                gap = gap_in_points(100 * deep, 100 * base)
                 lines.append(f"| `{row}` within 1.0 point of `restext_base` | {DATASET_NAMES.get(dataset, dataset)} "
                              f"| {100 * deep:.1f} vs {100 * base:.1f} ({gap:+.1f}) | {'yes' if gap >= -1.0 else 'no'} |")
     for dataset in ("mr", "sst2"):
@@ -174,7 +167,7 @@ def targets(runs: list[dict]) -> list[str]:
         for row in VDCNN_ROWS:
             chars = _mean(runs, row, dataset, "accuracy")
             if base is not None and chars is not None:
-                gap = _gap_points(chars, base)
+                gap = gap_in_points(100 * chars, 100 * base)
                 lines.append(f"| `{row}` within 3 points of `restext_base` | {DATASET_NAMES[dataset]} "
                              f"| {100 * chars:.1f} vs {100 * base:.1f} ({gap:+.1f}) | {'yes' if gap >= -3.0 else 'no'} |")
     if _mean(runs, "restext_base", "20news", "accuracy") is not None:

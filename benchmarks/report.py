@@ -39,6 +39,14 @@ def _mean(values: list[float]) -> float:
     return statistics.fmean(values)
 
 
+def gap_in_points(accuracy: float, reference: float) -> float:
+    """`accuracy - reference`, both in percent, rounded to 1e-4 points: accuracies are float32 fractions
+    (7 digits), so a gap of exactly 1.0 point (15 TREC answers over 3 seeds) would otherwise compare as
+    -1.000000000000012. One answer of the largest test set (20 Newsgroups, 7,532 posts) over 3 seeds is
+    0.0044 points."""
+    return round(accuracy - reference, 4)
+
+
 def _pct(runs: list[dict]) -> str:
     """Accuracy in %: `mean ± std (n=k)` over seeds, or the single value."""
     if not runs:
@@ -187,17 +195,17 @@ def targets_table(runs: list[dict], eff: dict | None) -> list[str]:
         baselines = {m: _ok(_select(runs, dataset, m)) for m in ("tfidf_lr", "fasttext")}
         if all(baselines.values()):
             tfidf, fast = (100 * _mean([r["accuracy"] for r in baselines[m]]) for m in ("tfidf_lr", "fasttext"))
+            margin = gap_in_points(acc, max(tfidf, fast))
             rows.append((f"{name} accuracy (mean of {len(ours)}) ≥ the best of TF-IDF+LR {tfidf:.1f} / "
-                         f"fastText {fast:.1f} in this run", f"{acc:.1f}", acc >= max(tfidf, fast)))
-            margin = acc - max(tfidf, fast)
+                         f"fastText {fast:.1f} in this run", f"{acc:.1f}", margin >= 0))
             rows.append((f"{name}: by ≥ +0.5 points (the depth targets)", f"{margin:+.1f}", margin >= 0.5))
         if dataset in REFERENCE_ACCURACY:
             tfidf, fast = REFERENCE_ACCURACY[dataset]
             rows.append((f"{name} accuracy ≥ the issue's reference TF-IDF+LR {tfidf} / fastText {fast}",
-                         f"{acc:.1f}", acc >= max(tfidf, fast)))
+                         f"{acc:.1f}", gap_in_points(acc, max(tfidf, fast)) >= 0))
         if dataset in KIM_PUBLISHED:
             rows.append((f"{name} accuracy ≥ Kim CNN-rand published {KIM_PUBLISHED[dataset]}",
-                         f"{acc:.1f}", acc >= KIM_PUBLISHED[dataset]))
+                         f"{acc:.1f}", gap_in_points(acc, KIM_PUBLISHED[dataset]) >= 0))
     lines = ["| target | measured | met |", "|---|---:|:---:|"]
     lines += [f"| {name} | {value} | {_verdict(ok)} |" for name, value, ok in rows]
     return lines
