@@ -39,14 +39,14 @@ ROWS: dict[str, tuple[str, dict, str]] = {
     "restext_deep64": ("restext_deep64", {}, "64 weight layers"),
     "dpcnn": ("dpcnn", {}, "DPCNN's 250-filter pyramid"),
     "separable_base": ("restext_base", _SEPARABLE, "separable convolutions at kernel sizes (3, 5, 7), the default's depth"),
-    # Pinned to the trunk over every token, as these rows were trained before their presets' trunks
-    # read the words alone (`word_ngrams`; training them again takes about three hours here).
+    # Pinned to the trunk over every token, as this row was trained before its preset's trunk read
+    # the words alone (`word_ngrams`; training it again takes about two hours here).
     "separable_deep32": ("restext_deep32", {**_SEPARABLE, "word_ngrams": None},
                          "separable convolutions at kernel sizes (3, 5, 7), 32 layers, the trunk over every token"),
     "deep_supervised_base": ("restext_base", {"deep_loss_weight": 1.0},
                              "the default's trunk, the deep logits' own cross-entropy added to the loss"),
-    "deep_supervised_dpcnn": ("dpcnn", {"deep_loss_weight": 1.0, "word_ngrams": None},
-                              "DPCNN's pyramid over every token, the deep logits' own cross-entropy added to the loss"),
+    "deep_supervised_dpcnn": ("dpcnn", {"deep_loss_weight": 1.0},
+                              "DPCNN's pyramid, the deep logits' own cross-entropy added to the loss"),
     "vdcnn_9": ("vdcnn_9", {}, "VDCNN on characters, 9 layers"),
     "vdcnn_17": ("vdcnn_17", {}, "VDCNN on characters, 17 layers"),
     "vdcnn_29": ("vdcnn_29", {}, "VDCNN on characters, 29 layers"),
