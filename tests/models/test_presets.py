@@ -1,5 +1,8 @@
 import keras_restext
 from keras_restext import get_preset
+from keras_restext.layers import ResBlock
+from keras_restext.models import ResTextBackbone, resolve_model_config
+from keras_restext.models.backbone import BACKBONE_DEFAULTS
 
 
 def test_presets_list_description_and_config():
@@ -42,10 +45,11 @@ def test_word_level_deep_presets_use_the_default_recipe():
         assert config["training"]["epochs"] == base["training"]["epochs"], name
 
 
-def _expected_dropped_blocks(model: dict) -> float:
-    """Block i of n drops with rate `drop_path` * i / (n - 1) (ResTextBackbone): the sum of the rates."""
-    blocks = sum(model["stage_blocks"])
-    return sum(model["drop_path"] * i / max(blocks - 1, 1) for i in range(blocks))
+def _expected_dropped_blocks(preset: str) -> float:
+    """The sum of the built backbone's per-block stochastic depth rates: blocks skipped per step."""
+    model = resolve_model_config(preset)
+    backbone = ResTextBackbone(100, **{k: model[k] for k in BACKBONE_DEFAULTS})
+    return sum(layer.drop_path for layer in backbone.layers if isinstance(layer, ResBlock))
 
 
 def test_deep_presets_keep_their_depth_and_scale_stochastic_depth_with_it():
@@ -56,7 +60,7 @@ def test_deep_presets_keep_their_depth_and_scale_stochastic_depth_with_it():
         # The block convolutions, the stem and the output layer.
         assert sum(model["stage_blocks"]) * model["num_layers"] + 2 == depth, name
         assert model["drop_path"] >= get_preset("restext_base")["model"]["drop_path"], name
-    dropped = {name: _expected_dropped_blocks(get_preset(name)["model"]) for name in ("restext_base", "restext_deep32", "restext_deep64")}
+    dropped = {name: _expected_dropped_blocks(name) for name in ("restext_base", "restext_deep32", "restext_deep64")}
     assert dropped["restext_deep64"] > dropped["restext_deep32"] > dropped["restext_base"], dropped
 
 
