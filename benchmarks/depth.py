@@ -174,14 +174,14 @@ def targets(runs: list[dict]) -> list[str]:
         base = _mean(runs, "restext_base", "20news", "accuracy")
         best = max(((_mean(runs, row, "20news", "accuracy") or 0, row) for row in DEEP_ROWS))
         lines.append(f"| a deep preset above `restext_base` | 20 Newsgroups | `{best[1]}` {100 * best[0]:.1f} vs "
-                     f"{100 * base:.1f} | {'yes' if best[0] > base else 'no'} |")
+                     f"{100 * base:.1f} | {'yes' if gap_in_points(100 * best[0], 100 * base) > 0 else 'no'} |")
         alone = [(_mean(runs, row, "20news", "deep_alone_accuracy"), row) for row in ROWS]
         alone = [(value, row) for value, row in alone if value is not None]
         if alone:
             value, row = max(alone)
             shown = ", ".join(f"`{r}` {100 * v:.1f}" for v, r in alone)
             lines.append(f"| the residual branch alone >= 85% (best: `{row}`) | 20 Newsgroups | {shown} "
-                         f"| {'yes' if value >= 0.85 else 'no'} |")
+                         f"| {'yes' if gap_in_points(100 * value, 85.0) >= 0 else 'no'} |")
     base_time, deep_time = (_mean(runs, row, "mr", "train_seconds") for row in ("restext_base", "restext_deep64"))
     if base_time and deep_time:
         ratio = deep_time / base_time
