@@ -1,8 +1,6 @@
 import keras_restext
 from keras_restext import get_preset
 from keras_restext.layers import ResBlock
-from keras_restext.models import ResTextBackbone, resolve_model_config
-from keras_restext.models.backbone import BACKBONE_DEFAULTS
 
 
 def test_presets_list_description_and_config():
@@ -47,8 +45,7 @@ def test_word_level_deep_presets_use_the_default_recipe():
 
 def _expected_dropped_blocks(preset: str) -> float:
     """The sum of the built backbone's per-block stochastic depth rates: blocks skipped per step."""
-    model = resolve_model_config(preset)
-    backbone = ResTextBackbone(100, **{k: model[k] for k in BACKBONE_DEFAULTS})
+    backbone = keras_restext.ResTextClassifier.from_preset(preset, num_classes=2).backbone
     return sum(layer.drop_path for layer in backbone.layers if isinstance(layer, ResBlock))
 
 
