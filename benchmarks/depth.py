@@ -39,10 +39,7 @@ ROWS: dict[str, tuple[str, dict, str]] = {
     "restext_deep64": ("restext_deep64", {}, "64 weight layers"),
     "dpcnn": ("dpcnn", {}, "DPCNN's 250-filter pyramid"),
     "separable_base": ("restext_base", _SEPARABLE, "separable convolutions at kernel sizes (3, 5, 7), the default's depth"),
-    # Pinned to the trunk over every token, as this row was trained before its preset's trunk read
-    # the words alone (`word_ngrams`; training it again takes about two hours here).
-    "separable_deep32": ("restext_deep32", {**_SEPARABLE, "word_ngrams": None},
-                         "separable convolutions at kernel sizes (3, 5, 7), 32 layers, the trunk over every token"),
+    "separable_deep32": ("restext_deep32", _SEPARABLE, "separable convolutions at kernel sizes (3, 5, 7), 32 layers"),
     "deep_supervised_base": ("restext_base", {"deep_loss_weight": 1.0},
                              "the default's trunk, the deep logits' own cross-entropy added to the loss"),
     "deep_supervised_dpcnn": ("dpcnn", {"deep_loss_weight": 1.0},
