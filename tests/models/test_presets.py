@@ -43,7 +43,7 @@ def test_word_level_deep_presets_use_the_default_recipe():
         assert config["training"]["epochs"] == base["training"]["epochs"], name
 
 
-def _expected_dropped_blocks(preset: str) -> float:
+def _dropped_blocks_per_step(preset: str) -> float:
     """The sum of the built backbone's per-block stochastic depth rates: blocks skipped per step."""
     backbone = keras_restext.ResTextClassifier.from_preset(preset, num_classes=2).backbone
     return sum(layer.drop_path for layer in backbone.layers if isinstance(layer, ResBlock))
@@ -57,7 +57,7 @@ def test_deep_presets_keep_their_depth_and_scale_stochastic_depth_with_it():
         # The block convolutions, the stem and the output layer.
         assert sum(model["stage_blocks"]) * model["num_layers"] + 2 == depth, name
         assert model["drop_path"] >= get_preset("restext_base")["model"]["drop_path"], name
-    dropped = {name: _expected_dropped_blocks(name) for name in ("restext_base", "restext_deep32", "restext_deep64")}
+    dropped = {name: _dropped_blocks_per_step(name) for name in ("restext_base", "restext_deep32", "restext_deep64")}
     assert dropped["restext_deep64"] > dropped["restext_deep32"] > dropped["restext_base"], dropped
 
 
