@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.datasets import TextsAndLabels, holdout_split
-from benchmarks.measure import Stopwatch, accuracy, measure_inference, peak_rss_mb
+from benchmarks.measure import accuracy, measure_inference, peak_rss_mb
+from benchmarks.timing import Stopwatch
 
 # ---------------------------------------------------------------------------------------------
 # fastText.

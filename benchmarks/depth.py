@@ -8,7 +8,7 @@
     python -m benchmarks.depth --render              # write depth.md again from depth.json (no training)
 
 Every row trains through `benchmarks.ours.train_ours` (the package's `train`, as `benchmarks.run`
-does for the default), one job at a time in a fresh process (`benchmarks.jobs`), and reports test
+does for the default), one job at a time in a fresh process (`benchmarks.runner`), and reports test
 accuracy (mean ± std over seeds), the accuracy of the residual branch alone (the wide logits left
 out at inference), training time, and training time per example and epoch. It writes
 `benchmarks/results/depth.json` and `benchmarks/results/depth.md` after every job (`--quick`: under
@@ -18,16 +18,16 @@ out at inference), training time, and training time per example and epoch. It wr
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
 import statistics
 import sys
 from pathlib import Path
 
 from benchmarks.datasets import DATASETS
-from benchmarks.jobs import REPO_ROOT, run_in_subprocess
 from benchmarks.report import DATASET_NAMES, _ok, gap_in_points
-from benchmarks.run import QUICK_DIR, QUICK_LIMITS, machine, software
+from benchmarks.run import QUICK_DIR, QUICK_LIMITS
+from benchmarks.runner import (
+    REPO_ROOT, ResultsFiles, check_names, csv_list, machine, new_meta, pending, run_jobs, utc_now,
+)
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "depth.json"
 
@@ -51,14 +51,10 @@ ROWS: dict[str, tuple[str, dict, str]] = {
 VDCNN_ROWS = ("vdcnn_9", "vdcnn_17", "vdcnn_29")
 
 
-def _csv(value: str) -> list[str]:
-    return [v.strip() for v in value.split(",") if v.strip()]
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.depth", description=__doc__.split("\n")[0])
-    parser.add_argument("--rows", type=_csv, default=list(ROWS), help="comma-separated: " + ",".join(ROWS))
-    parser.add_argument("--datasets", type=_csv, default=list(DATASETS), help="comma-separated: " + ",".join(DATASETS))
+    parser.add_argument("--rows", type=csv_list, default=list(ROWS), help="comma-separated: " + ",".join(ROWS))
+    parser.add_argument("--datasets", type=csv_list, default=list(DATASETS), help="comma-separated: " + ",".join(DATASETS))
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="smoke test: small subsets, 1 seed, 1 epoch")
     parser.add_argument("--timeout", type=float, default=None, help="seconds allowed per job (default: none)")
@@ -72,10 +68,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.replace and not args.resume:
         parser.error("--replace goes with --resume")
-    for name, allowed in (("rows", ROWS), ("datasets", DATASETS)):
-        unknown = sorted(set(getattr(args, name)) - set(allowed))
-        if unknown:
-            parser.error(f"unknown {name} {unknown}; allowed: {', '.join(allowed)}")
+    check_names(parser, args, {"rows": ROWS, "datasets": DATASETS})
     if args.quick:
         args.seeds = 1
     args.results = args.results or (QUICK_DIR / "depth.json" if args.quick else RESULTS)
@@ -191,16 +184,15 @@ def _job_key(job: dict) -> tuple:
     return job["row"], job["dataset"], job["seed"]
 
 
-def _finished(args: argparse.Namespace) -> dict | None:
+def _finished(args: argparse.Namespace, files: ResultsFiles) -> dict | None:
     """The results file of the run being resumed, its failed jobs left out (they run again)."""
     if not (args.resume and args.results.exists()):
         return None
-    data = json.loads(args.results.read_text())
+    data = files.load()
     data["runs"] = [r for r in data["runs"] if "error" not in r]
-    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     # A resume may run on another machine than the first run: its jobs' times are that machine's.
     here = machine()
-    entry = when if here == data["meta"]["machine"] else f"{when} on {here}"
+    entry = utc_now() if here == data["meta"]["machine"] else f"{utc_now()} on {here}"
     if args.replace:
         replaced = {(row, dataset) for row in args.rows for dataset in args.datasets}
         data["runs"] = [r for r in data["runs"] if (r.get("row"), r.get("dataset")) not in replaced]
@@ -209,35 +201,26 @@ def _finished(args: argparse.Namespace) -> dict | None:
     return data
 
 
+def _record(data: dict, result: dict) -> None:
+    data["runs"].append(result)
+
+
+def _summary(result: dict) -> str:
+    return f"accuracy {100 * result['accuracy']:.1f}%, train {result['train_seconds']:.1f} s"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    files = ResultsFiles(args.results, args.results.with_suffix(".md"), render)
     if args.render:
-        args.results.with_suffix(".md").write_text(render(json.loads(args.results.read_text())))
-        print(f"Wrote {args.results.with_suffix('.md')}")
+        files.markdown.write_text(render(files.load()))
+        print(f"Wrote {files.markdown}")
         return 0
-    data = _finished(args) or {
-        "meta": {
-            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "command": "python -m benchmarks.depth " + " ".join(argv if argv is not None else sys.argv[1:]),
-            "machine": machine(),
-            "software": software(),
-            "quick": args.quick,
-        },
-        "runs": [],
-    }
-    done = {_job_key(r) for r in data["runs"]}
-    jobs = [job for job in plan(args) if _job_key(job) not in done]
-    for number, job in enumerate(jobs, 1):
-        name = f"depth-{job['row']}-{job['dataset']}-{job['seed']}"
-        print(f"[{number}/{len(jobs)}] {name} ...", flush=True)
-        result = run_in_subprocess(job, args.results.parent / f"{name}.log", timeout=args.timeout)
-        data["runs"].append(result)
-        print("    " + (f"FAILED: {result['error']}" if "error" in result else
-                        f"accuracy {100 * result['accuracy']:.1f}%, train {result['train_seconds']:.1f} s"), flush=True)
-        args.results.parent.mkdir(parents=True, exist_ok=True)
-        args.results.write_text(json.dumps(data, indent=1) + "\n")
-        args.results.with_suffix(".md").write_text(render(data))
-    print(f"Wrote {args.results} and {args.results.with_suffix('.md')}")
+    command = "python -m benchmarks.depth " + " ".join(argv if argv is not None else sys.argv[1:])
+    data = _finished(args, files) or {"meta": new_meta(command, quick=args.quick), "runs": []}
+    jobs = pending(plan(args), data["runs"], _job_key)
+    run_jobs(jobs, data, files, label=lambda job: f"depth-{job['row']}-{job['dataset']}-{job['seed']}",
+             record=_record, summary=_summary, timeout=args.timeout)
     return 1 if any("error" in r for r in data["runs"]) else 0
 
 

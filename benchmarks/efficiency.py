@@ -15,7 +15,7 @@
   built three ways: `pyramid` (14 stages instead of 7: DPCNN's own way to go deeper, each extra stage
   halves the length again), `blocks` (`stage_blocks=(2,)*7`) and `layers` (`num_layers=4` per block).
 
-How it is timed (`time_interleaved`): the calls being compared, the matmul included, run round-robin
+How it is timed (`benchmarks.timing.time_interleaved`): the calls being compared, the matmul included, run round-robin
 (A, B, C, A, B, C, ...) after warm-up, and each keeps its fastest call (medians are kept in the JSON).
 On a shared machine whose speed changes from one minute to the next (this 2-vCPU machine swings
 between about 105 and 215 GFLOP/s of matmul), interleaving exposes every variant to the same
@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import statistics
-import time
 from collections.abc import Callable, Iterator
 
 import keras
@@ -36,6 +34,7 @@ import numpy as np
 import tensorflow as tf
 
 import keras_restext
+from benchmarks.timing import time_interleaved
 
 VOCAB_SIZE = 30000
 MATMUL_N = 2048
@@ -130,24 +129,6 @@ def forward_call(model: keras.Model, batch_size: int, length: int) -> Callable[[
     return lambda: forward(ids).numpy()
 
 
-def time_interleaved(calls: dict[str, Callable[[], object]], *, rounds: int, warmup: int = 2) -> dict[str, dict]:
-    """Times `calls` round-robin, `rounds` times each after `warmup` calls each.
-
-    Returns:
-        name → `{"seconds": fastest, "median_seconds": median}`.
-    """
-    for call in calls.values():
-        for _ in range(warmup):
-            call()
-    times: dict[str, list[float]] = {name: [] for name in calls}
-    for _ in range(rounds):
-        for name, call in calls.items():
-            start = time.perf_counter()
-            call()
-            times[name].append(time.perf_counter() - start)
-    return {name: {"seconds": min(t), "median_seconds": statistics.median(t)} for name, t in times.items()}
-
-
 def _matmul_row(timing: dict, n: int = MATMUL_N) -> dict:
     flops = 2 * n**3
     return {
@@ -206,7 +187,7 @@ def length_scaling(
     ]
     return {
         "preset": preset,
-        "params": keras_restext.count_params(model),
+        "params": model.count_params(),
         "matmul": matmul,
         "rows": rows,
         "loglog_slope": float(np.polyfit(np.log(lengths), np.log(times), 1)[0]),
@@ -237,7 +218,7 @@ def depth_scaling(*, length: int = 1024, batch_size: int = 64, rounds: int = 7) 
     rows = []
     for name, model in models.items():
         row = _model_row(timings[name], count_forward_flops(model, length), batch_size, length, matmul["gflops_per_s"])
-        rows.append({"variant": name, "params": keras_restext.count_params(model), **row})
+        rows.append({"variant": name, "params": model.count_params(), **row})
     for row in rows:
         row["time_ratio"] = row["ms_per_example"] / rows[0]["ms_per_example"]
         row["median_time_ratio"] = row["median_ms_per_example"] / rows[0]["median_ms_per_example"]

@@ -1,7 +1,7 @@
-"""One benchmark job (a method on a set with a seed, or the efficiency figures) in its own process.
+"""One benchmark job (a method on a set with a seed, or the efficiency figures), the child side.
 
-A fresh process per job makes its peak RSS that job's own, keeps TensorFlow state from leaking from
-one model into the next, and lets a crash (out of memory, ...) fail one row instead of the run.
+`benchmarks.runner.run_in_subprocess` starts this module in a fresh process per job (why: see there);
+`main` runs the job and writes its result, or its error, to the result file:
 
     python -m benchmarks.jobs '{"method": "fasttext", "dataset": "mr", "seed": 0}' result.json
 """
@@ -9,16 +9,12 @@ one model into the next, and lets a crash (out of memory, ...) fail one row inst
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import time
 import traceback
 from pathlib import Path
 
 METHODS: tuple[str, ...] = ("fasttext", "tfidf_lr", "kim_cnn", "ours")
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def execute(job: dict) -> dict:
@@ -77,34 +73,6 @@ def execute(job: dict) -> dict:
         "data_source": source,
         "job_seconds": time.perf_counter() - start,
     }
-
-
-def run_in_subprocess(job: dict, log_path: Path, *, timeout: float | None = None) -> dict:
-    """Runs `job` in a fresh `python -m benchmarks.jobs` process; its output goes to `log_path`.
-
-    Returns:
-        The job's result, or the job with an `error` field when the process failed.
-    """
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    result_path = log_path.with_suffix(".result.json")
-    result_path.unlink(missing_ok=True)
-    command = [sys.executable, "-m", "benchmarks.jobs", json.dumps(job), str(result_path)]
-    path = os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p)
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": path}
-    start = time.perf_counter()
-    try:
-        with open(log_path, "w") as log:
-            code = subprocess.run(
-                command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, timeout=timeout, check=False
-            ).returncode
-    except subprocess.TimeoutExpired:
-        return {**job, "error": f"timed out after {timeout:.0f} s", "job_seconds": time.perf_counter() - start}
-    if result_path.exists():
-        result = json.loads(result_path.read_text())
-        result_path.unlink()
-        return result
-    tail = log_path.read_text(errors="replace").strip().splitlines()[-3:]
-    return {**job, "error": f"exit code {code}: {' | '.join(tail)}", "job_seconds": time.perf_counter() - start}
 
 
 def main(argv: list[str]) -> int:

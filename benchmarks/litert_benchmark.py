@@ -25,24 +25,30 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import tempfile
-import time
 
 import numpy as np
 
 from benchmarks.measure import folder_size
+from benchmarks.timing import median_ms
+
+WARMUP = 20  # untimed calls before a latency is measured
 
 
-def median_ms(call, items, warmup: int = 20) -> float:
-    for item in items[:warmup]:
-        call(item)
-    times = []
-    for item in items:
-        start = time.perf_counter()
-        call(item)
-        times.append(time.perf_counter() - start)
-    return 1000 * statistics.median(times)
+def _scores(probabilities: np.ndarray, gold: np.ndarray, reference: np.ndarray) -> dict:
+    """Accuracy against the gold labels and the largest |Δp| against the SavedModel's probabilities."""
+    return {"accuracy": float((probabilities.argmax(1) == gold).mean()),
+            "max_dp": float(np.abs(probabilities - reference).max())}
+
+
+def _flex_figures(flex_python: str, text_path: str, texts: list[str], latency_texts: int | None, folder: str,
+                  gold: np.ndarray, reference: np.ndarray) -> dict:
+    """`model.tflite` on raw texts in the Flex venv: scores on every text, latency on the timed ones."""
+    from benchmarks.litert_runtime_check import run_text_model
+
+    ran = run_text_model(flex_python, text_path, texts[:latency_texts] if latency_texts else texts, folder)
+    all_texts = run_text_model(flex_python, text_path, texts, folder) if latency_texts else ran
+    return {**_scores(all_texts["alone"], gold, reference), "ms": ran["median_ms"]}
 
 
 def measure(name: str, version: str, test_file: str, latency_texts: int | None, flex_python: str | None) -> list[dict]:
@@ -50,9 +56,8 @@ def measure(name: str, version: str, test_file: str, latency_texts: int | None, 
 
     from keras_restext.data import read_dataset
     from keras_restext.export import SIGNATURE, export_litert, load_keras_model, read_labels
-    from keras_restext.export.litert import serving_parts, text_function
-
-    from benchmarks.litert_runtime_check import run_text_model
+    from keras_restext.export.litert import text_function
+    from keras_restext.serving import serving_parts
 
     texts, gold = read_dataset(test_file).texts_and_labels()
     labels = read_labels(os.path.join(version, "labels.txt"))
@@ -67,7 +72,7 @@ def measure(name: str, version: str, test_file: str, latency_texts: int | None, 
     rows = [{
         "set": name, "model": "SavedModel (raw strings)", "bytes": folder_size(version, artifacts),
         "accuracy": float((reference.argmax(1) == gold).mean()), "max_dp": 0.0,
-        "ms": median_ms(lambda t: saved_batch([t]), texts[:latency_texts] if latency_texts else texts),
+        "ms": median_ms(lambda t: saved_batch([t]), texts[:latency_texts] if latency_texts else texts, warmup=WARMUP),
     }]  # fmt: skip
 
     model = load_keras_model(os.path.join(version, "model.keras"))
@@ -86,24 +91,16 @@ def measure(name: str, version: str, test_file: str, latency_texts: int | None, 
             suffix = f", {quantize}" if quantize else ""
             rows.append({
                 "set": name, "model": f"model_ids.tflite{suffix}", "bytes": os.path.getsize(os.path.join(out, "model_ids.tflite")),
-                "accuracy": float((probabilities.argmax(1) == gold).mean()),
-                "max_dp": float(np.abs(probabilities - reference).max()),
-                "ms": median_ms(lambda row: runner(token_ids=row), ids[:latency_texts] if latency_texts else ids),
+                **_scores(probabilities, gold, reference),
+                "ms": median_ms(lambda row: runner(token_ids=row), ids[:latency_texts] if latency_texts else ids,
+                                warmup=WARMUP),
             })  # fmt: skip
             text_path = os.path.join(out, "model.tflite")
             text_row = {"set": name, "model": f"model.tflite{suffix}", "bytes": os.path.getsize(text_path)}
             if flex_python is not None:
-                ran = run_text_model(flex_python, text_path, texts[:latency_texts] if latency_texts else texts, folder)
-                all_texts = run_text_model(flex_python, text_path, texts, folder) if latency_texts else ran
-                text_row.update(
-                    accuracy=float((all_texts["alone"].argmax(1) == gold).mean()),
-                    max_dp=float(np.abs(all_texts["alone"] - reference).max()),
-                    ms=ran["median_ms"],
-                )
+                text_row.update(_flex_figures(flex_python, text_path, texts, latency_texts, folder, gold, reference))
             elif quantize is None:  # the float32 flatbuffer's function, in TensorFlow
-                text_row.update(
-                    accuracy=float((converted.argmax(1) == gold).mean()), max_dp=float(np.abs(converted - reference).max())
-                )
+                text_row.update(_scores(converted, gold, reference))
             rows.append(text_row)
     return rows
 
@@ -121,7 +118,7 @@ def markdown(rows: list[dict], latency_texts: int | None, flex: str | None) -> s
         "### LiteRT exports against the SavedModel",
         "",
         f"`python -m benchmarks.litert_benchmark ...`: restext_base trained once per set; accuracy on every test text; "
-        f"latency the median of one text per call over {timed} (after 20 warm-up calls), on this machine's CPU. "
+        f"latency the median of one text per call over {timed} (after {WARMUP} warm-up calls), on this machine's CPU. "
         "`model_ids.tflite` latency leaves the tokenizer out (the app tokenizes); the SavedModel's and "
         f"`model.tflite`'s include it. {text_model}",
         "",

@@ -28,6 +28,8 @@ import time
 
 import numpy as np
 
+from benchmarks.runner import child_env
+
 RUNNER = r"""
 import json, sys, time
 import numpy as np
@@ -58,20 +60,16 @@ print(json.dumps({"ai_edge_litert": version("ai-edge-litert"), "numpy": np.__ver
 """
 
 
+# Runs in the Flex venv, the repository on its PYTHONPATH for `benchmarks.timing` (standard library only).
 FLEX_RUNNER = r"""
-import json, sys, time
+import json, sys
 import numpy as np
 import tensorflow as tf
+from benchmarks.timing import timed_calls
 
 texts = json.load(open(sys.argv[2], encoding="utf-8"))
 runner = tf.lite.Interpreter(model_path=sys.argv[1]).get_signature_runner("serving_default")
-for text in texts[:20]:  # warm-up
-    runner(text=np.array([text], dtype=object))
-times, alone = [], []
-for text in texts:
-    start = time.perf_counter()
-    alone.append(runner(text=np.array([text], dtype=object))["probabilities"][0])
-    times.append(time.perf_counter() - start)
+times, alone = timed_calls(lambda text: runner(text=np.array([text], dtype=object))["probabilities"][0], texts, warmup=20)
 batched = runner(text=np.array(texts, dtype=object))["probabilities"]
 np.savez(sys.argv[3], alone=np.stack(alone), batched=batched)
 print(json.dumps({"tensorflow": tf.__version__, "median_ms": 1000 * float(np.median(times))}))
@@ -104,7 +102,7 @@ def run_text_model(python: str, flatbuffer_path: str, texts: list[str], workdir:
     with open(texts_path, "w", encoding="utf-8") as stream:
         json.dump(list(texts), stream, ensure_ascii=False)
     command = [python, "-c", FLEX_RUNNER, flatbuffer_path, texts_path, out_path]
-    ran = subprocess.run(command, capture_output=True, text=True, timeout=1200)
+    ran = subprocess.run(command, capture_output=True, text=True, timeout=1200, env=child_env())
     if ran.returncode != 0:
         raise RuntimeError(f"model.tflite failed in the Flex venv:\n{ran.stderr[-3000:]}")
     outputs = np.load(out_path)
@@ -140,7 +138,7 @@ def check(
 
     from keras_restext.data import read_dataset
     from keras_restext.export import SIGNATURE, export_litert, export_saved_model, load_keras_model
-    from keras_restext.export.litert import serving_parts
+    from keras_restext.serving import serving_parts
 
     started = time.perf_counter()
     python = ensure_venv(venv)

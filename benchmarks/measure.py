@@ -8,7 +8,6 @@ predicting, libraries (TensorFlow, fastText, ...) included.
 from __future__ import annotations
 
 import os
-
 import resource
 import statistics
 import sys
@@ -18,11 +17,12 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.timing import timed_calls
+
 Predict = Callable[[list[str]], Any]
 
 # How much `measure_inference` times by default; `use_quick_settings()` shrinks it for smoke tests.
 INFERENCE_SETTINGS: dict[str, int] = {"batch_size": 256, "max_batches": 20, "latency_samples": 200}
-
 
 
 def folder_size(path: str, skip: tuple[str, ...] = ()) -> int:
@@ -31,6 +31,7 @@ def folder_size(path: str, skip: tuple[str, ...] = ()) -> int:
     for root, _, files in os.walk(path):
         total += sum(os.path.getsize(os.path.join(root, f)) for f in files if f not in skip)
     return total
+
 
 def use_quick_settings() -> None:
     """Makes `measure_inference` time 2 batches and 20 single texts (the `--quick` smoke test)."""
@@ -114,28 +115,9 @@ def measure_inference(
     throughput = len(pool) / (time.perf_counter() - start)
 
     singles = [[texts[i % len(texts)]] for i in range(latency_samples)]
-    for one in singles[:warmup]:
-        predict(one)
-    latencies = []
-    for one in singles:
-        start = time.perf_counter()
-        predict(one)
-        latencies.append(time.perf_counter() - start)
-    latencies.sort()
+    latencies = sorted(timed_calls(predict, singles, warmup=warmup)[0])
     return {
         "infer_texts_per_s": throughput,
         "p50_latency_ms": 1e3 * statistics.median(latencies),
         "p90_latency_ms": 1e3 * latencies[int(0.9 * (len(latencies) - 1))],
     }
-
-
-class Stopwatch:
-    """A context manager that records the wall time of its block in `.seconds`."""
-
-    def __enter__(self) -> Stopwatch:
-        self._start = time.perf_counter()
-        self.seconds = 0.0
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.seconds = time.perf_counter() - self._start

@@ -3,8 +3,8 @@
     python -m benchmarks.multitask_progressive            # all jobs, one after the other (about 20 min on 2 CPU cores)
     python -m benchmarks.multitask_progressive --quick    # smoke test: 600 training examples, 1 epoch, writes to /tmp
 
-Jobs (each in a fresh Python process, as `benchmarks.jobs` does, so that one model's TensorFlow state
-and memory do not leak into the next):
+Jobs (each in a fresh Python process, through `benchmarks.runner.run_in_subprocess`, so that one
+model's TensorFlow state and memory do not leak into the next):
 
 - `single`: `keras_restext.training.train` on one set (MR, TREC, SST-2): the ordinary recipe;
 - `multitask`: `keras_restext.training.train_multitask` on MR (task "sentiment") + TREC (task
@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import subprocess
 import sys
 import tempfile
@@ -35,9 +34,8 @@ from pathlib import Path
 
 from benchmarks.datasets import load_benchmark, subsample
 from benchmarks.measure import peak_rss_mb
-from benchmarks.run import machine, software
+from benchmarks.runner import REPO_ROOT, machine, run_in_subprocess, software
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "multitask_progressive.json"
 REPORT = REPO_ROOT / "docs" / "multitask_progressive_results.md"
 PRESET = "restext_base"
@@ -66,7 +64,6 @@ def execute(job: dict) -> dict:
     import keras  # noqa: PLC0415
 
     from benchmarks.ours import _TrainingEnd  # noqa: PLC0415
-    from keras_restext import count_params  # noqa: PLC0415
     from keras_restext.training import TaskData, train, train_multitask  # noqa: PLC0415
 
     keras.utils.clear_session()
@@ -104,28 +101,19 @@ def execute(job: dict) -> dict:
         "epochs_run": result.epochs_run,
         "best_epoch": result.best_epoch,
         "best_val": float(best_val),
-        "params": count_params(result.classifier),
+        "params": result.classifier.count_params(),
         "peak_rss_mb": peak_rss_mb(),
         "tokenizer": {k: v for k, v in result.config["tokenizer"].items() if k != "vocabulary"},
     }
 
 
 def run_job(job: dict, log_path: Path) -> dict:
-    """Runs `job` in a fresh `python -m benchmarks.multitask_progressive --job ...` process, its output to `log_path`."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    result_path = log_path.with_suffix(".result.json")
-    result_path.unlink(missing_ok=True)
-    command = [sys.executable, "-m", "benchmarks.multitask_progressive", "--job", json.dumps(job), str(result_path)]
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(REPO_ROOT)}
+    """Runs `job` in a fresh `python -m benchmarks.multitask_progressive --job ...` process, its output to `log_path`.
+
+    The child writes its result only when the job succeeds; `job_seconds` is the whole process's time.
+    """
     start = time.perf_counter()
-    with open(log_path, "w") as log:
-        code = subprocess.run(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, env=env).returncode
-    if code == 0 and result_path.exists():
-        result = json.loads(result_path.read_text())
-        result_path.unlink()
-    else:
-        tail = log_path.read_text(errors="replace").strip().splitlines()[-3:]
-        result = {**job, "error": f"exit code {code}: {' | '.join(tail)}"}
+    result = run_in_subprocess(job, log_path, entry=("-m", "benchmarks.multitask_progressive", "--job"))
     result["job_seconds"] = time.perf_counter() - start
     return result
 
@@ -164,9 +152,8 @@ def test_sizes(names) -> dict:
     return {name: len(load_benchmark(name)[2]) for name in names}
 
 
-def render(data: dict) -> str:
-    runs = data["runs"]
-    meta = data["meta"]
+def _header(meta: dict) -> list[str]:
+    """The report's title and how it was measured."""
     sizes = meta.get("test_sizes", {})
     se = ", ".join(
         f"{name.upper()} ±{100 * math.sqrt(0.8 * 0.2 / n):.1f}" for name, n in sizes.items()
@@ -192,9 +179,14 @@ def render(data: dict) -> str:
     ]
     if meta.get("quick"):
         lines += ["**Smoke test (`--quick`): subsets and 1 epoch; the numbers mean nothing.**", ""]
+    return lines
+
+
+def _multitask_section(runs: list[dict], sizes: dict) -> list[str]:
+    """Multi-task (MR + TREC) against one model per task."""
     mr, trec = _find(runs, "single", ["mr"]), _find(runs, "single", ["trec"])
     multi = _find(runs, "multitask", ["mr", "trec"])
-    lines += [
+    lines = [
         "## Multi-task (MR sentiment + TREC question type, one model) vs one model per task",
         "",
         "| test accuracy | single-task | multi-task | difference | beyond noise |",
@@ -213,7 +205,12 @@ def render(data: dict) -> str:
             f"{multi['params']:,}.",
             "",
         ]
-    lines += [
+    return lines
+
+
+def _progressive_section(runs: list[dict], sizes: dict) -> list[str]:
+    """Progressive training, with and without freezing, against the ordinary recipe on MR and SST-2."""
+    lines = [
         "## Progressive (staged) vs ordinary training",
         "",
         "Progressive: stage 1 alone for max(1, E // 3) epochs, then stages 1-2, then the full 3-stage network "
@@ -235,6 +232,14 @@ def render(data: dict) -> str:
                 f"| {name.upper()} | {arm} | {_pct(run, name)} | {delta} | {noise} | {_secs(run)} | {epochs} |"
             )
     lines.append("")
+    return lines
+
+
+def render(data: dict) -> str:
+    """The report as markdown: how it was measured, the two comparisons, failed jobs, every run."""
+    runs = data["runs"]
+    sizes = data["meta"].get("test_sizes", {})
+    lines = _header(data["meta"]) + _multitask_section(runs, sizes) + _progressive_section(runs, sizes)
     failed = [r for r in runs if "error" in r]
     if failed:
         lines += ["## Failed jobs", ""] + [f"- {r['kind']} {'+'.join(r['datasets'])}: {r['error']}" for r in failed]
@@ -255,7 +260,7 @@ def _git_revision() -> str:
     return head + (" + local changes" if dirty else "")
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.multitask_progressive", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="600 training examples, 1 epoch, output under /tmp")
     parser.add_argument("--epochs", type=int, help="override the preset's 10 epochs (say so in the report)")
@@ -264,18 +269,58 @@ def main(argv: list[str] | None = None) -> int:
         "--render-only", action="store_true", help="rewrite docs/multitask_progressive_results.md from benchmarks/results/multitask_progressive.json"
     )
     parser.add_argument("--job", nargs=2, metavar=("JSON", "RESULT"), help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def render_only() -> None:
+    """Writes the report again from the results file (test sizes added when missing)."""
+    data = json.loads(RESULTS.read_text())
+    data["meta"].setdefault("test_sizes", test_sizes(["mr", "trec", "sst2"]))
+    RESULTS.write_text(json.dumps(data, indent=1))
+    REPORT.write_text(render(data))
+    print(f"multitask_progressive: wrote {REPORT}")
+
+
+def run_all(extra: dict, logs: Path) -> list[dict]:
+    """Every job of `JOBS` with `extra` (seed, limits), one after the other, each in a fresh process."""
+    runs = []
+    for job in JOBS:
+        job = {**job, **extra}
+        label = f"{job['kind']}-{'+'.join(job['datasets'])}"
+        print(f"multitask_progressive: {label} ...", flush=True)
+        result = run_job(job, logs / f"{label}.log")
+        runs.append(result)
+        shown = result.get("error") or ", ".join(f"{k} {100 * v:.1f}%" for k, v in result["accuracy"].items())
+        print(f"multitask_progressive: {label}: {shown}, {result.get('train_seconds', float('nan')):.0f} s", flush=True)
+    return runs
+
+
+def _meta(args: argparse.Namespace, extra: dict, runs: list[dict]) -> dict:
+    tokenizer = next((r["tokenizer"] for r in runs if "tokenizer" in r), None)
+    command = "python -m benchmarks.multitask_progressive" + (" --quick" if args.quick else "") + (
+        f" --epochs {args.epochs}" if args.epochs and not args.quick else ""
+    )
+    return {
+        "command": command,
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": machine(),
+        "software": software(),
+        "seed": args.seed,
+        "epochs": f"at most {extra.get('epochs', 10)} epoch(s)" + (" (reduced)" if "epochs" in extra else ""),
+        "quick": args.quick,
+        "test_sizes": test_sizes(["mr", "trec", "sst2"]),
+        "preset_as_measured": f"{PRESET} at commit {_git_revision()}, tokenizer {tokenizer}",
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     if args.job:
         job, result_path = json.loads(args.job[0]), Path(args.job[1])
         result_path.write_text(json.dumps(execute(job), indent=1))
         return 0
-
     if args.render_only:
-        data = json.loads(RESULTS.read_text())
-        data["meta"].setdefault("test_sizes", test_sizes(["mr", "trec", "sst2"]))
-        RESULTS.write_text(json.dumps(data, indent=1))
-        REPORT.write_text(render(data))
-        print(f"multitask_progressive: wrote {REPORT}")
+        render_only()
         return 0
     extra = {"seed": args.seed}
     if args.quick:
@@ -287,33 +332,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         quick = Path(tempfile.gettempdir()) / "restext_multitask_progressive_quick"
         out_json, out_md, logs = quick / "multitask_progressive.json", quick / "multitask_progressive_results.md", quick
-    runs = []
-    for job in JOBS:
-        job = {**job, **extra}
-        label = f"{job['kind']}-{'+'.join(job['datasets'])}"
-        print(f"multitask_progressive: {label} ...", flush=True)
-        result = run_job(job, logs / f"{label}.log")
-        runs.append(result)
-        shown = result.get("error") or ", ".join(f"{k} {100 * v:.1f}%" for k, v in result["accuracy"].items())
-        print(f"multitask_progressive: {label}: {shown}, {result.get('train_seconds', float('nan')):.0f} s", flush=True)
-    tokenizer = next((r["tokenizer"] for r in runs if "tokenizer" in r), None)
-    command = "python -m benchmarks.multitask_progressive" + (" --quick" if args.quick else "") + (
-        f" --epochs {args.epochs}" if args.epochs and not args.quick else ""
-    )
-    data = {
-        "meta": {
-            "command": command,
-            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-            "machine": machine(),
-            "software": software(),
-            "seed": args.seed,
-            "epochs": f"at most {extra.get('epochs', 10)} epoch(s)" + (" (reduced)" if "epochs" in extra else ""),
-            "quick": args.quick,
-            "test_sizes": test_sizes(["mr", "trec", "sst2"]),
-            "preset_as_measured": f"{PRESET} at commit {_git_revision()}, tokenizer {tokenizer}",
-        },
-        "runs": runs,
-    }
+    runs = run_all(extra, logs)
+    data = {"meta": _meta(args, extra, runs), "runs": runs}
     out_json.parent.mkdir(parents=True, exist_ok=True)
     out_json.write_text(json.dumps(data, indent=1))
     out_md.parent.mkdir(parents=True, exist_ok=True)

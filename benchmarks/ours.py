@@ -18,7 +18,6 @@ from pathlib import Path
 import keras
 import numpy as np
 
-import keras_restext
 from benchmarks.measure import accuracy, branch_accuracies, measure_inference, peak_rss_mb
 
 PRESET = "restext_base"
@@ -102,7 +101,7 @@ def train_ours(
             "accuracy_in_training": result.metrics.get("test", {}).get("accuracy"),
             "train_seconds": end.time - start,
             "train_call_seconds": call_seconds,
-            "params": keras_restext.count_params(result.classifier),
+            "params": result.classifier.count_params(),
             "epochs_run": result.epochs_run,
             "best_epoch": result.best_epoch,
             "best_val_accuracy": float(max(history)) if history else None,

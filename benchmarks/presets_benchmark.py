@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import time
 
 import numpy as np
 import tensorflow as tf
 
 import keras_restext
+from benchmarks.timing import median_ms
 
 
 def main() -> None:
@@ -30,14 +29,8 @@ def main() -> None:
         model = keras_restext.build_resnet_classifier(2, vocab, preset=name)
         ids = tf.constant(rng.integers(2, vocab, size=(64, 128)).astype("int32"))
         forward = tf.function(lambda x: model(x, training=False), jit_compile=False)
-        forward(ids)
-        times = []
-        for _ in range(args.repeats):
-            start = time.perf_counter()
-            forward(ids).numpy()
-            times.append(time.perf_counter() - start)
-        ms = statistics.median(times) * 1000
-        print(f"{name:16} {keras_restext.count_params(model):>12,} {ms:>11.1f} {64 / ms * 1000:>11.0f}")
+        ms = median_ms(lambda _: forward(ids).numpy(), range(args.repeats), warmup=1)
+        print(f"{name:16} {model.count_params():>12,} {ms:>11.1f} {64 / ms * 1000:>11.0f}")
 
 
 if __name__ == "__main__":

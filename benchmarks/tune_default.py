@@ -25,12 +25,8 @@ import keras
 import keras_restext
 from benchmarks.measure import branch_accuracies
 from keras_restext.data import LabelVocabulary, build_pipeline, make_tokenizer, read_dataset, split_validation
-from keras_restext.models import ResTextBackbone, ResTextClassifier, resolve_model_config, set_wide_idf
-from keras_restext.models.backbone import BACKBONE_DEFAULTS
-from keras_restext.models.classifier import HEAD_DEFAULTS
+from keras_restext.models import ResTextClassifier, resolve_model_config
 from keras_restext.training.config import RuntimeConfig
-from keras_restext.models.optimizers import make_optimizer
-from keras_restext.training.trainer import wide_idf
 
 TRAIN_FILES = {"mr": "mr/train.csv", "trec": "trec/train.tsv", "sst2": "sst2/train.tsv", "20news": "20news/train"}
 
@@ -96,21 +92,11 @@ def validation_accuracy(
     validation_batches = build_pipeline(validation, tokenizer, labels, batch_size=256, cache=True)
 
     steps = -(-len(train.texts_and_labels()[0]) // training["batch_size"]) * training["epochs"]
-    # The task model, built as `train` builds it (its training step adds `deep_loss_weight`'s loss).
-    model_config = resolve_model_config(preset, **overrides)
-    backbone = ResTextBackbone(tokenizer.vocabulary_size(), **{key: model_config[key] for key in BACKBONE_DEFAULTS})
-    model = ResTextClassifier(backbone, len(labels), recipe=training, compile=False,
-                              **{key: model_config[key] for key in HEAD_DEFAULTS})
-    idf = wide_idf(batches, tokenizer.vocabulary_size(), {**config["model"], **overrides})  # as `train` does
-    if idf is not None:
-        set_wide_idf(model, idf)
-    model.compile(
-        optimizer=make_optimizer(training["learning_rate"], steps, weight_decay=training["weight_decay"],
-                                 warmup_fraction=training["warmup_fraction"]),
-        loss=keras.losses.CategoricalCrossentropy(label_smoothing=training["label_smoothing"]),
-        metrics=["accuracy"],
-        steps_per_execution=RuntimeConfig.steps_per_execution,  # as `train` does
-    )
+    # The task model, built and compiled as `train` does (its `fit` sets the wide branch's idfs, and
+    # its training step adds `deep_loss_weight`'s loss).
+    model = ResTextClassifier.from_model_config(resolve_model_config(preset, **overrides), tokenizer.vocabulary_size(),
+                                                len(labels), recipe=training, compile=False)
+    model.compile(schedule_steps=steps, steps_per_execution=RuntimeConfig.steps_per_execution)
     start = time.time()
     history = model.fit(batches, validation_data=validation_batches, epochs=training["epochs"], verbose=0)
     if timings is not None:

@@ -38,7 +38,6 @@ _PUBLIC = {
     "ResTextClassifier": ("keras_restext.models", "ResTextClassifier"),
     "ResTextPreprocessor": ("keras_restext.models", "ResTextPreprocessor"),
     "build_resnet_classifier": ("keras_restext.models", "build_resnet_classifier"),
-    "count_params": ("keras_restext.models", "count_params"),
     "get_preset": ("keras_restext.models", "get_preset"),
     "presets": ("keras_restext.models", "PRESETS"),
 }
@@ -63,7 +62,6 @@ if TYPE_CHECKING:  # the names as static analysers and IDEs should see them
         ResTextClassifier,
         ResTextPreprocessor,
         build_resnet_classifier,
-        count_params,
         get_preset,
     )
 
@@ -99,7 +97,6 @@ __all__ = [
     "SqueezeExcitation1D",
     "__version__",
     "build_resnet_classifier",
-    "count_params",
     "get_preset",
     "presets",
 ]

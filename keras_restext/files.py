@@ -85,16 +85,29 @@ def process_alive(pid: int) -> bool:
     return True
 
 
+def dead_temporaries(folder: str, pattern: re.Pattern[str]) -> list[str]:
+    """The paths in `folder` whose name `pattern` matches and whose writer, the process id of the
+    pattern's first group, is gone: what a killed writer left. Those of live processes are left out.
+
+    Args:
+        folder: an existing folder.
+        pattern: the temporary names of one writer, e.g. `.tmp-<pid>-<name>` for `write_atomically`.
+    """
+    return [
+        os.path.join(folder, name)
+        for name in os.listdir(folder)
+        if (match := pattern.match(name)) and not process_alive(int(match.group(1)))
+    ]
+
+
 def remove_dead_temporaries(folder: str) -> list[str]:
     """Removes the temporary files of `write_atomically` calls whose process was killed; those of
     live processes are left alone. Returns the removed paths."""
-    removed = []
-    for name in os.listdir(folder) if os.path.isdir(folder) else ():
-        match = _TEMPORARY_FILE.match(name)
-        path = os.path.join(folder, name)
-        if match and os.path.isfile(path) and not process_alive(int(match.group(1))):
-            os.remove(path)
-            removed.append(path)
+    if not os.path.isdir(folder):
+        return []
+    removed = [path for path in dead_temporaries(folder, _TEMPORARY_FILE) if os.path.isfile(path)]
+    for path in removed:
+        os.remove(path)
     return removed
 
 
@@ -114,6 +127,7 @@ def ensure_free_space(folder: str, needed_bytes: int) -> None:
 
 
 __all__ = [
+    "dead_temporaries",
     "ensure_free_space",
     "process_alive",
     "remove_dead_temporaries",

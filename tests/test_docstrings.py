@@ -16,7 +16,7 @@ import keras_restext
 # their owners turn them into ```python blocks or tiny runnable setups.
 NOT_RUN = {
     "keras_restext.export.loading": "loads savedmodels/sst2",
-    "keras_restext.export.serving": "needs a tokenizer and a trained classifier",
+    "keras_restext.serving.serving_model": "needs a tokenizer and a trained classifier",
     "keras_restext.training.distribute": "builds a model with a name the module does not import",
     "keras_restext.training.multitask": "trains on MR and TREC",
     "keras_restext.training.trainer": "trains on MR",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import math
 
+from keras_restext.checks import is_int
+
 
 def add_data_options(parser: argparse.ArgumentParser) -> None:
     """--format, --text-column, --label-column, --no-header, --on-bad-row: how to read the data files."""
@@ -117,7 +119,7 @@ def _number(value: str, parse, accept, expected: str):
 
 
 def positive_int(value: str) -> int:
-    return _number(value, int, lambda n: n >= 1, "a positive integer")
+    return _number(value, int, is_int, "a positive integer")
 
 
 def fraction(value: str) -> float:

@@ -1,4 +1,9 @@
-"""`restext evaluate`: accuracy, macro-F1, per-class scores and the confusion matrix of a model on labelled data."""
+"""`restext evaluate`: accuracy, macro-F1, per-class scores and the confusion matrix of a model on labelled data.
+
+Past `MATRIX_MAX_CLASSES` classes the report holds every confusion, counted sparsely, instead of the
+matrix (10,000 classes: 10^8 cells), and the text shows the most frequent ones; the probabilities
+are kept one chunk of texts at a time. Memory and output grow with the examples, not the classes squared.
+"""
 
 from __future__ import annotations
 
@@ -34,10 +39,26 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
+CHUNK_BATCHES = 4  # batches per chunk of texts whose probabilities are held at once
+EVERY_CONFUSION = "the report of --json"
+
+
+def _evaluate(predictor, texts, labels, names, args: argparse.Namespace, task: str | None = None) -> dict:
+    """The report of one task: sparse past `MATRIX_MAX_CLASSES` classes, the texts predicted by chunks."""
+    from keras_restext.training import evaluate_texts
+
+    def predict(batch):
+        out = predictor.predict(batch, batch_size=args.batch_size)
+        return out if task is None else out[task]
+
+    return evaluate_texts(predict, texts, [label.strip() for label in labels], names, full_matrix=False,
+                          chunk_size=args.batch_size * CHUNK_BATCHES)  # fmt: skip
+
+
 def run(args: argparse.Namespace) -> int:
     from keras_restext.data import LabelVocabulary, read_dataset
     from keras_restext.export import load_predictor
-    from keras_restext.training import evaluate_texts, format_report
+    from keras_restext.training import format_report
 
     predictor = load_predictor(args.model)
     if predictor.multi_task:
@@ -48,20 +69,18 @@ def run(args: argparse.Namespace) -> int:
     vocabulary = LabelVocabulary(predictor.labels)
     vocabulary.check(data)  # an unknown label: DataError naming its file and line
     texts, labels = data.texts_and_labels()
-    predict = lambda batch: predictor.predict(batch, batch_size=args.batch_size)  # noqa: E731
-    report = evaluate_texts(predict, texts, [label.strip() for label in labels], predictor.labels)
-    report = {"model": predictor.path, "data": args.data, **report}
+    report = {"model": predictor.path, "data": args.data, **_evaluate(predictor, texts, labels, predictor.labels, args)}
     if args.json:
         print(json.dumps(report))
     else:
-        print(format_report(report, title=f"{predictor.path} on {args.data}"))
+        print(format_report(report, title=f"{predictor.path} on {args.data}", every_confusion=EVERY_CONFUSION))
     return 0
 
 
 def _evaluate_tasks(predictor, args: argparse.Namespace) -> int:
     """A multi-task model: each task named by `--label-column TASK=COLUMN` against that column."""
     from keras_restext.data import LabelVocabulary, read_dataset
-    from keras_restext.training import evaluate_texts, format_report
+    from keras_restext.training import format_report
 
     columns = task_label_columns(args)
     if not columns:
@@ -79,11 +98,11 @@ def _evaluate_tasks(predictor, args: argparse.Namespace) -> int:
         vocabulary = LabelVocabulary(predictor.labels[task])
         vocabulary.check(data)
         texts, labels = data.texts_and_labels()
-        predict = lambda batch, task=task: predictor.predict(batch, batch_size=args.batch_size)[task]  # noqa: E731
-        reports[task] = evaluate_texts(predict, texts, [label.strip() for label in labels], predictor.labels[task])
+        reports[task] = _evaluate(predictor, texts, labels, predictor.labels[task], args, task)
     if args.json:
         print(json.dumps({"model": predictor.path, "data": args.data, "tasks": reports}))
     else:
         for task, report in reports.items():
-            print(format_report(report, title=f"{predictor.path} on {args.data}, task {task!r}"))
+            title = f"{predictor.path} on {args.data}, task {task!r}"
+            print(format_report(report, title=title, every_confusion=EVERY_CONFUSION))
     return 0

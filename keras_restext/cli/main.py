@@ -1,6 +1,6 @@
 """`restext`: train, evaluate, export and query residual text classifiers from the shell.
 
-Usage: `restext {train,evaluate,predict,export,presets} --help`. Errors in the user's input (a missing
+Usage: `restext {train,tune,evaluate,predict,export,presets} --help`. Errors in the user's input (a missing
 file or column, a malformed row, an unknown label, a bad option) print one line
 `restext: error: <file>:<line>: <problem>; expected ...` and exit with code 2.
 
@@ -14,9 +14,9 @@ import argparse
 import re
 import sys
 
-from keras_restext.cli import evaluate, export, predict, presets, train
+from keras_restext.cli import evaluate, export, predict, presets, train, tune
 from keras_restext.cli.quiet_import import import_tensorflow_quietly
-from keras_restext.cli.wording import in_flags
+from keras_restext.cli.wording import Wording
 from keras_restext.version import __version__
 
 EXIT_USAGE = 2  # argparse's code for bad usage; bad input data is bad usage too
@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in (train, evaluate, predict, export, presets):
+    for command in (train, tune, evaluate, predict, export, presets):
         command.add_parser(subparsers)
     return parser
 
@@ -43,37 +43,41 @@ def _data_error_line(message: str) -> str | None:
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"restext: error: {' '.join(in_flags(str(message)).split())}", file=sys.stderr)
+    print(f"restext: error: {' '.join(message.split())}", file=sys.stderr)
     return code
+
+
+def _report(error, code: int, wording: Wording) -> int:
+    """Prints `error` in the command line's words (its argument, if it names one, as a flag)."""
+    return _fail(wording.in_flags(str(error), argument=getattr(error, "argument", None)), code)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Runs `restext` with `argv` (default: the process arguments) and returns the exit code."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    wording = Wording.of(parser)  # the library's argument names -> the flags of `parser`
+    args.say = wording.say  # the library's progress lines, in flags
     import_tensorflow_quietly()  # before the first TensorFlow import, or its start-up lines bury ours
     import tensorflow as tf
 
-    from keras_restext.data import DataError
-
     try:
         return args.run(args)
-    except DataError as error:
-        return _fail(str(error), EXIT_USAGE)
+    except ValueError as error:  # a bad setting, and bad input data (`DataError`)
+        return _report(error, EXIT_USAGE, wording)
     except tf.errors.OpError as error:
         line = _data_error_line(error.message)
         if line is None:
             raise
-        return _fail(line, EXIT_USAGE)
-    except (ValueError, FileNotFoundError, IsADirectoryError) as error:
-        return _fail(str(error), EXIT_USAGE)
+        return _report(line, EXIT_USAGE, wording)
     except FloatingPointError as error:
-        return _fail(str(error), EXIT_FAILURE)
+        return _report(error, EXIT_FAILURE, wording)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
     except BrokenPipeError:  # `restext predict ... | head`
         return 0
-    except OSError as error:  # a read-only or full disk, a file where a folder should be (exports: ExportError)
-        return _fail(str(error), EXIT_USAGE)
+    except OSError as error:  # a missing file, a read-only or full disk, a file where a folder should be, ...
+        return _report(wording.naming_the_option(error, args), EXIT_USAGE, wording)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import json
 import sys
 
 from keras_restext.cli.common import MODEL_HELP, positive_int, shorten_text
+from keras_restext.errors import DataError
 
 
 def add_parser(subparsers) -> None:
@@ -41,8 +42,6 @@ def _batches(texts, size):
 def read_lines(stream, name: str):
     """The non-blank lines of a binary stream, decoded as UTF-8; a line that is not UTF-8 is a
     `DataError` naming the stream and the line, after the lines before it were yielded."""
-    from keras_restext.data import DataError
-
     for number, raw in enumerate(stream, 1):
         try:
             line = raw.decode("utf-8").rstrip("\r\n")

@@ -14,8 +14,10 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from keras_restext.models import PRESETS
+    from keras_restext.models.auto_preset import AUTO, AUTO_DESCRIPTION
 
     width = max(len(name) for name in PRESETS)
+    print(f"{AUTO:<{width}}  {AUTO_DESCRIPTION}")
     for name, preset in PRESETS.items():
         print(f"{name:<{width}}  {preset['description']}")
     return 0

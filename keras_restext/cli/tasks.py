@@ -155,11 +155,9 @@ def parse_tasks(args: argparse.Namespace) -> dict | None:
     return tasks
 
 
-def run_multitask(config, tasks: dict, strategy) -> int:
-    """Trains the tasks and prints one summary line."""
+def run_multitask(config, tasks: dict, strategy, say) -> int:
+    """Trains the tasks and prints one summary line; `say` prints the progress lines."""
     from keras_restext.training.multitask import train_multitask
-
-    from keras_restext.cli.wording import say
 
     result = train_multitask(tasks, config, strategy=strategy, log=say)
     summary = "; ".join(

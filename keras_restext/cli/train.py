@@ -14,6 +14,7 @@ from keras_restext.cli.common import (
     positive_int,
     read_options,
 )
+from keras_restext.cli.config_file import add_config_option, with_config_file
 from keras_restext.cli.tasks import (
     TASKS_EXAMPLE,
     add_task_options,
@@ -22,7 +23,7 @@ from keras_restext.cli.tasks import (
     staged_options,
     word_vector_options,
 )
-from keras_restext.cli.wording import say
+from keras_restext.errors import ExportError
 
 # `keras_restext.training.distribute.STRATEGIES`, spelled out so that `restext train --help` needs
 # no TensorFlow import (a test checks that the two agree).
@@ -62,7 +63,8 @@ def add_parser(subparsers) -> None:
     add_task_options(parser)
     group = parser.add_argument_group("model and training (defaults from the preset)")
     option = group.add_argument
-    option("--preset", default="restext_base", metavar="NAME", help="see `restext presets` (default restext_base)")
+    option("--preset", default="auto", metavar="NAME",
+           help="see `restext presets`; auto (the default) picks one from the training texts' lengths")
     option("--epochs", type=positive_int, metavar="N", help="the most epochs to train")
     option("--batch-size", type=positive_int, metavar="N", help="examples per batch (per replica)")
     option("--learning-rate", type=positive_float, metavar="X", help="the peak learning rate")
@@ -93,11 +95,11 @@ def add_parser(subparsers) -> None:
         "--verbose", type=int, choices=(0, 1, 2), default=None,
         help="0 silent, 1 progress bar, 2 one line per epoch (default: a progress bar on a terminal, else one line per epoch)",
     )  # fmt: skip
+    add_config_option(parser)  # --config FILE: train() options, the flags' defaults
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from keras_restext.export import ExportError
     from keras_restext.training import (
         DataConfig,
         ModelConfig,
@@ -134,10 +136,11 @@ def run(args: argparse.Namespace) -> int:
         ),
         output=OutputConfig(folder=args.output, export=args.export),
     )  # fmt: skip
+    config = with_config_file(config, args)  # --config's options that have no flag
     try:
         if tasks:
-            return run_multitask(config, tasks, get_strategy(args.strategy, tpu=args.tpu))
-        result = train(config, strategy=get_strategy(args.strategy, tpu=args.tpu), log=say)
+            return run_multitask(config, tasks, get_strategy(args.strategy, tpu=args.tpu), args.say)
+        result = train(config, strategy=get_strategy(args.strategy, tpu=args.tpu), log=args.say)
     except ExportError as error:  # the model is safe in the run folder: say how to export it again
         raise ExportError(f"{error} Export it again with: restext export --model {config.output_dir()} "
                           f"--export {args.export}") from error  # fmt: skip

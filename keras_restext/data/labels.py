@@ -11,7 +11,8 @@ import numpy as np
 import tensorflow as tf
 
 from keras_restext.data.errors import DataError, shorten
-from keras_restext.data.textdata import TextData
+from keras_restext.data.textdata import LABEL_CONTROL, TextData, check_renames_of
+from keras_restext.errors import ArgumentError
 
 LABELS_FILE = "labels.txt"
 _META_FILE = "labels.json"
@@ -34,9 +35,38 @@ def sort_labels(names: Iterable[str]) -> list[str]:
     return names
 
 
+def write_labels(path: str | os.PathLike, names: Iterable[str]) -> None:
+    """Writes class names to `path` (`labels.txt`, `labels_<task>.txt`), one a line, in id order:
+    the one writer of every labels file, beside a model, an export or a LiteRT model."""
+    with open(path, "w", encoding="utf-8") as stream:
+        stream.write("".join(f"{name}\n" for name in names))
+
+
 def split_labels(raw: str, delimiter: str) -> list[str]:
     """The labels of a multi-label field: split on `delimiter`, stripped, empties dropped."""
     return [part.strip() for part in raw.split(delimiter) if part.strip()]
+
+
+def _check_label_characters(names: set[str], data) -> None:
+    """Raises a `DataError` at the first row of a label with a control character (a tab, a NUL,
+    ...): `labels.txt` holds one label a line, and such a label cannot be told from its neighbour
+    without the character in a report."""
+    bad = sorted(name for name in names if LABEL_CONTROL.search(name))
+    if not bad:
+        return
+    char = LABEL_CONTROL.search(bad[0]).group()
+    rows = data.iter_rows() if isinstance(data, TextData) else ()
+    row = next((row for row in rows if bad[0] in _row_labels(row.label, data.multi_label_delimiter)), None)
+    raise DataError(
+        f"label {shorten(bad[0])} has a control character (U+{ord(char):04X})",
+        path=row.path if row else getattr(data, "path", None),
+        line=row.line if row else None,
+        expected="labels of printable characters, one line each",
+    )
+
+
+def _row_labels(label: str, delimiter: str | None) -> list[str]:
+    return split_labels(label, delimiter) if delimiter else [label.strip()]
 
 
 class LabelVocabulary:
@@ -68,10 +98,15 @@ class LabelVocabulary:
         if duplicates:
             raise ValueError(f"Label names must be unique. Received duplicates: {duplicates}")
         if multi_label and not delimiter:
-            raise ValueError("`multi_label=True` needs a `delimiter`, e.g. '|'. Received: delimiter=None")
+            raise ArgumentError(
+                "`multi_label=True` needs a `delimiter`, e.g. '|'. Received: delimiter=None", argument="delimiter"
+            )
         bad = [n for n in names if not n.strip() or "\n" in n or "\r" in n or (multi_label and delimiter in n)]
         if bad:
             raise ValueError(f"Label names must be non-empty single lines without the delimiter. Received: {bad[:5]}")
+        controlled = [n for n in names if LABEL_CONTROL.search(n)]
+        if controlled:
+            raise ValueError(f"Label names must not hold control characters (a tab, ...). Received: {controlled[:5]}")
         self.names = names
         self.multi_label = bool(multi_label)
         self.delimiter = delimiter if multi_label else None
@@ -98,12 +133,16 @@ class LabelVocabulary:
         Returns:
             A `LabelVocabulary` with the labels in a stable order.
         """
+        renames = None
         if isinstance(data, TextData):
             delimiter = delimiter or data.multi_label_delimiter
             multi_label = multi_label or data.multi_label_delimiter is not None
             if data.label_names and not multi_label:
                 return cls(data.label_names)
-            labels = (row.label.strip() for row in data.iter_rows())
+            # A renamed source: its raw labels, to check the renaming against (in this same pass).
+            renames = data.label_renames
+            source = data.renamed_from if renames else data
+            labels = (row.label.strip() for row in source.iter_rows())
         else:
             labels = (str(x) for x in data)
         if multi_label:
@@ -113,6 +152,10 @@ class LabelVocabulary:
             names = set(labels)
         if not names:
             raise DataError("no labels found", path=getattr(data, "path", None), expected="at least one labelled example")
+        if renames:
+            check_renames_of(renames, names, data.path)
+            names = {renames.get(name, name) for name in names}
+        _check_label_characters(names, data)
         return cls(sort_labels(names), multi_label=multi_label, delimiter=delimiter)
 
     def __len__(self) -> int:
@@ -210,8 +253,7 @@ class LabelVocabulary:
             os.makedirs(path, exist_ok=True)
             path = os.path.join(path, LABELS_FILE)
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as stream:
-            stream.write("".join(f"{name}\n" for name in self.names))
+        write_labels(path, self.names)
         meta = os.path.join(os.path.dirname(path), _META_FILE)
         if self.multi_label:
             with open(meta, "w", encoding="utf-8") as stream:
@@ -236,4 +278,4 @@ class LabelVocabulary:
         return cls(names, **options)
 
 
-__all__ = ["LABELS_FILE", "LabelVocabulary", "sort_labels", "split_labels"]
+__all__ = ["LABELS_FILE", "LabelVocabulary", "sort_labels", "split_labels", "write_labels"]

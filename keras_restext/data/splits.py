@@ -6,6 +6,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from keras_restext.checks import require
 from keras_restext.data.sources import read_dataset
 from keras_restext.data.sources.memory import from_row_list
 from keras_restext.data.textdata import TextData
@@ -38,8 +39,7 @@ def split_validation(
     >>> len(train.texts_and_labels()[0]), sorted(val.texts_and_labels()[1])
     (16, ['x', 'x', 'y', 'y'])
     """
-    if not 0.0 < fraction < 1.0:
-        raise ValueError(f"`fraction` must be between 0 and 1 (exclusive). Received: fraction={fraction!r}")
+    require(0.0 < fraction < 1.0, "fraction", fraction, "between 0 and 1 (exclusive)")
     rows = list(data.iter_rows())
     rng = np.random.default_rng(seed)
     groups: dict[str, list[int]] = defaultdict(list)

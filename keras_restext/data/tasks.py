@@ -28,6 +28,7 @@ from keras_restext.data.errors import DataError, shorten
 from keras_restext.data.labels import LabelVocabulary, sort_labels
 from keras_restext.data.pipeline import build_pipeline
 from keras_restext.data.sources import read_dataset
+from keras_restext.errors import ArgumentError
 
 MISSING = ""  # the label of an example for a task it carries no label for
 
@@ -207,7 +208,10 @@ def _options(options: dict, label_column) -> dict:
 def _split(examples: Examples, fraction: float, seed: int) -> tuple[Examples, Examples]:
     """A seeded validation split, stratified by each example's labels (as `split_validation` does)."""
     if not 0.0 < fraction < 1.0:
-        raise ValueError(f"`validation_fraction` must be between 0 and 1 (exclusive). Received: {fraction!r}")
+        raise ArgumentError(
+            f"`validation_fraction` must be between 0 and 1 (exclusive). Received: {fraction!r}",
+            argument="validation_fraction",
+        )
     rng = np.random.default_rng(seed)
     groups: dict[tuple, list[int]] = {}
     for i in range(len(examples)):
@@ -249,7 +253,7 @@ def read_tasks(
     """
     names = list(tasks)
     if not names:
-        raise ValueError("`tasks` must name at least one task. Received: {}")
+        raise ArgumentError("`tasks` must name at least one task. Received: {}", argument="tasks")
     defaults = {"format": format, "text_column": text_column, "header": header}
     # Tasks reading the same files the same way share one reading.
     groups: dict[tuple, dict[str, TaskData]] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -12,6 +13,8 @@ from typing import NamedTuple
 
 import numpy as np
 import tensorflow as tf
+
+from keras_restext.errors import ArgumentError
 
 logger = logging.getLogger("keras_restext.data")
 
@@ -47,6 +50,9 @@ class TextData:
             come from the rows (`LabelVocabulary.from_data`).
         format: "csv", "tsv", "jsonl", "folder", "tfds" or "memory".
         multi_label_delimiter: the delimiter of multi-label rows, when `read_dataset` was given one.
+        label_renames: the renaming of `with_label_names` (raw label → name), None without one.
+        renamed_from: the data before `with_label_names`, whose raw labels `LabelVocabulary.from_data`
+            checks the renaming against.
     """
 
     dataset: tf.data.Dataset
@@ -58,6 +64,8 @@ class TextData:
     format: str = "memory"
     multi_label_delimiter: str | None = None
     row_reader: Callable[[], Iterator[Row]] | None = field(default=None, repr=False, compare=False)
+    label_renames: dict[str, str] | None = field(default=None, repr=False, compare=False)
+    renamed_from: TextData | None = field(default=None, repr=False, compare=False)
 
     def iter_rows(self) -> Iterator[Row]:
         """Iterates `Row(text, label, path, line)` in Python; raises `DataError` on a bad row."""
@@ -90,7 +98,13 @@ class TextData:
     def with_label_names(self, names: Mapping[str, str]) -> TextData:
         """The same examples with their labels renamed, e.g. `{"0": "negative", "1": "positive"}`,
         so that a model learns, predicts and reports named classes. Labels are matched after
-        stripping spaces; a label the mapping does not name keeps its own.
+        stripping spaces (each part of a multi-label field alike); a label the mapping does not
+        name keeps its own.
+
+        A name must be a non-empty single line without control characters, and no two labels
+        may end up with the same name (their classes would merge): an `ArgumentError` says which.
+        A name for a label the data does not have is refused too, by `LabelVocabulary.from_data`
+        (which reads every label anyway) or here for a source that declares its classes.
 
         Example:
         >>> from keras_restext.data import read_dataset
@@ -98,28 +112,35 @@ class TextData:
         >>> data.with_label_names({"0": "negative", "1": "positive"}).texts_and_labels()[1]
         ['positive', 'negative']
         """
-        names = {str(raw).strip(): str(name) for raw, name in names.items()}
+        names = checked_renames(names)
         if not names:
             return self
+        if self.label_names is not None:
+            check_renames_of(names, self.label_names, self.path)
         table = tf.lookup.StaticHashTable(
             tf.lookup.KeyValueTensorInitializer(list(names), list(names.values()), tf.string, tf.string),
             default_value="",
         )
+        delimiter = self.multi_label_delimiter
 
         @tf.autograph.experimental.do_not_convert
         def rename(text, label):
-            found = table.lookup(tf.strings.strip(label))
-            return text, tf.where(tf.equal(found, ""), label, found)
+            parts = tf.strings.strip(label if delimiter is None else tf.strings.split(label, sep=delimiter))
+            found = table.lookup(parts)
+            renamed = tf.where(tf.equal(found, ""), parts, found)
+            return text, renamed if delimiter is None else tf.strings.reduce_join(renamed, separator=delimiter)
 
         def renamed_rows() -> Iterator[Row]:
             for row in self.iter_rows():
-                yield row._replace(label=names.get(row.label.strip(), row.label))
+                yield row._replace(label=rename_label(row.label, names, delimiter))
 
         return dataclasses.replace(
             self,
             dataset=self.dataset.map(rename),
             label_names=None if self.label_names is None else [names.get(n, n) for n in self.label_names],
             row_reader=renamed_rows,
+            label_renames=names,
+            renamed_from=self,
         )
 
     def report(self) -> str:
@@ -133,6 +154,73 @@ class TextData:
         return f"{self.path}: " + "; ".join(parts) if parts else ""
 
 
+# Characters no label (nor label name) may hold: C0 and C1 controls (tab and newline included:
+# `labels.txt` holds one label a line) and the Unicode line and paragraph separators.
+LABEL_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def checked_renames(names: Mapping[str, str]) -> dict[str, str]:
+    """`with_label_names`' mapping with stripped labels and names, once checked: every name a
+    non-empty single line without control characters, no label named twice, no two labels given
+    one name.
+
+    Raises:
+        ArgumentError: naming the label or names at fault (`argument="label_names"`).
+    """
+    renames: dict[str, str] = {}
+    given: dict[str, str] = {}  # name -> the label that got it
+    for raw, name in names.items():
+        raw, name = str(raw).strip(), str(name).strip()
+        problem = None
+        if not name:
+            problem = f"gives the label {raw!r} an empty name"
+        elif LABEL_CONTROL.search(name):
+            char = LABEL_CONTROL.search(name).group()
+            problem = f"gives the label {raw!r} the name {name!r}, which has a control character (U+{ord(char):04X})"
+        elif raw in renames:
+            problem = f"names the label {raw!r} twice"
+        elif name in given:
+            problem = f"gives the labels {given[name]!r} and {raw!r} the same name {name!r}: their classes would merge"
+        if problem:
+            raise ArgumentError(f"`label_names` {problem}", argument="label_names")
+        renames[raw] = name
+        given[name] = raw
+    return renames
+
+
+def check_renames_of(renames: Mapping[str, str], labels, path: str) -> None:
+    """Checks a renaming against the labels the data has: each renamed label is one of them, and
+    no renamed label takes the name of a label that keeps its own (the two classes would merge).
+
+    Raises:
+        ArgumentError: naming the label at fault (`argument="label_names"`).
+    """
+    labels = set(labels)
+    unknown = [raw for raw in renames if raw not in labels]
+    if unknown:
+        shown = ", ".join(sorted(labels)[:20]) + (", ..." if len(labels) > 20 else "")
+        raise ArgumentError(
+            f"`label_names` names the label {unknown[0]!r}, which {path} does not have (its labels: {shown})",
+            argument="label_names",
+        )
+    kept = labels - set(renames)
+    taken = [raw for raw, name in renames.items() if name in kept]
+    if taken:
+        name = renames[taken[0]]
+        raise ArgumentError(
+            f"`label_names` renames {taken[0]!r} to {name!r}, which is another label of {path} (not renamed): "
+            "their classes would merge",
+            argument="label_names",
+        )
+
+
+def rename_label(label: str, names: Mapping[str, str], delimiter: str | None) -> str:
+    """A raw label (or each part of a multi-label field) renamed by `names`, stripped."""
+    if delimiter is None:
+        return names.get(label.strip(), label.strip())
+    return delimiter.join(names.get(part.strip(), part.strip()) for part in label.split(delimiter))
+
+
 def _to_str(value) -> str:
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
@@ -144,7 +232,8 @@ class Tally:
     `TextData`. A new pass over a file (the next epoch) starts its counts afresh, so the totals are
     never counted twice."""
 
-    def __init__(self):
+    def __init__(self, quiet: bool = False):
+        self.quiet = quiet  # counts without warnings: a probe of a file's first rows
         self._lock = threading.Lock()
         self._skips: dict[str, Counter] = {}
         self._decode: dict[str, int] = {}
@@ -162,6 +251,13 @@ class Tally:
             self._skips.setdefault(path, Counter())[reason] += 1
         self._publish()
 
+    def bad_rows(self, path: str, *but: str) -> int:
+        """The rows of `path` skipped in this pass for being bad (blank lines are not bad), but for
+        the reasons `but`."""
+        with self._lock:
+            skips = self._skips.get(path, Counter())
+            return sum(n for why, n in skips.items() if why != "blank line" and why not in but)
+
     def decode_error(self, path: str) -> None:
         with self._lock:
             self._decode[path] = self._decode.get(path, 0) + 1
@@ -173,7 +269,7 @@ class Tally:
         skips = self._skips.get(path, Counter())
         decoded = self._decode.get(path, 0)
         said = (tuple(sorted(skips.items())), decoded)
-        if self._reported.get(path) == said:
+        if self.quiet or self._reported.get(path) == said:
             return
         self._reported[path] = said
         if skips:
@@ -242,4 +338,15 @@ def from_rows(
     return data
 
 
-__all__ = ["ELEMENT_SPEC", "Row", "Tally", "TextData", "dataset_from_rows", "from_rows"]
+__all__ = [
+    "ELEMENT_SPEC",
+    "LABEL_CONTROL",
+    "Row",
+    "Tally",
+    "TextData",
+    "check_renames_of",
+    "checked_renames",
+    "dataset_from_rows",
+    "from_rows",
+    "rename_label",
+]

@@ -1,7 +1,8 @@
 """Exporting trained classifiers: raw-string SavedModels for any TensorFlow runtime, LiteRT models for
 devices, and loading them back."""
 
-from keras_restext.export.artifacts import ExportError, list_versions, model_card, next_version, read_labels
+from keras_restext.export.artifacts import read_labels
+from keras_restext.export.card import model_card
 from keras_restext.export.exporter import reexport, write_export, write_record
 from keras_restext.export.litert import (
     IDS_MODEL_FILE,
@@ -20,7 +21,7 @@ from keras_restext.export.loading import (
     predict_with_session_loader,
     resolve_model_path,
 )
-from keras_restext.export.serving import (
+from keras_restext.serving import (
     INPUT_NAME,
     OUTPUT_NAMES,
     SIGNATURE,
@@ -32,6 +33,7 @@ from keras_restext.export.serving import (
     serving_labels,
     serving_tasks,
 )
+from keras_restext.export.versions import ExportError, list_versions, next_version
 
 __all__ = [
     "ExportError",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 
@@ -12,22 +11,19 @@ import tensorflow as tf
 from keras_restext.export.artifacts import (
     CURVES_FILE,
     KERAS_FILE,
-    ExportError,
     METRICS_FILE,
     MODEL_CARD_FILE,
     confusion_file,
-    model_card,
-    plot_confusion_matrix,
-    plot_training_curves,
     write_json,
-    task_labels_file,
-    write_labels,
-    write_version_atomically,
+    write_label_files,
 )
+from keras_restext.export.card import model_card
+from keras_restext.export.integrity import read_json_file
 from keras_restext.export.loading import TASKS_FILE, load_keras_model
-from keras_restext.export.serving import export_saved_model, serving_labels, serving_tasks
+from keras_restext.export.plots import plot_confusion_matrix, plot_training_curves
+from keras_restext.serving import export_saved_model, serving_labels, serving_tasks
+from keras_restext.export.versions import ExportError, write_version_atomically
 from keras_restext.files import write_atomically
-from keras_restext.models import count_params
 
 
 def write_export(
@@ -77,27 +73,10 @@ def write_export(
             folder, serving_model,
             metrics=metrics, history=history, data=data, preset=preset, config=config, training=training,
         )
-        if tasks is None:
-            write_labels(os.path.join(folder, task_labels_file()), labels)
-        else:
+        if tasks is not None:
             write_json(os.path.join(folder, TASKS_FILE), {"tasks": tasks})
-            for task, names in tasks.items():
-                write_labels(os.path.join(folder, task_labels_file(task)), names)
-        if history:
-            plot_training_curves(
-                os.path.join(folder, CURVES_FILE), history, tasks=None if tasks is None else list(tasks),
-                kept_epoch=(training or {}).get("best epoch"),
-            )
-        split = plotted_split(metrics)
-        if split:
-            reports = {None: metrics[split]} if tasks is None else metrics[split]
-            for task, report in reports.items():
-                plot_confusion_matrix(
-                    os.path.join(folder, confusion_file(task)),
-                    report["confusion_matrix"],
-                    report["labels"],
-                    title=f"{name}: {split}" if task is None else f"{name}: {task}, {split}",
-                )
+        write_label_files(folder, labels)
+        write_plots(folder, name, metrics=metrics, history=history, tasks=tasks, training=training)
         card = model_card(
             name=name,
             version=version,
@@ -106,7 +85,7 @@ def write_export(
             data=data,
             preset=preset,
             config=config,
-            parameters=count_params(serving_model),
+            parameters=serving_model.count_params(),
             training=training,
         )
         write_model_card(folder, card)
@@ -140,6 +119,34 @@ def write_record(
     write_json(os.path.join(folder, METRICS_FILE), record)
 
 
+def write_plots(
+    folder: str,
+    name: str,
+    *,
+    metrics: Mapping[str, Mapping],
+    history: Mapping[str, list] | None,
+    tasks: Mapping[str, list[str]] | None,
+    training: Mapping[str, object] | None,
+) -> None:
+    """The training curves (with a history) and the confusion matrix of every task (with metrics)
+    of an export version named `name`."""
+    if history:
+        plot_training_curves(
+            os.path.join(folder, CURVES_FILE), history, tasks=None if tasks is None else list(tasks),
+            kept_epoch=(training or {}).get("best epoch"),
+        )
+    split = plotted_split(metrics)
+    if split:
+        reports = {None: metrics[split]} if tasks is None else metrics[split]
+        for task, report in reports.items():
+            plot_confusion_matrix(
+                os.path.join(folder, confusion_file(task)),
+                report["confusion_matrix"],
+                report["labels"],
+                title=f"{name}: {split}" if task is None else f"{name}: {task}, {split}",
+            )
+
+
 def plotted_split(metrics: Mapping[str, object]) -> str | None:
     """The split whose confusion matrix an export draws: "test" when there is one, else "validation"."""
     return "test" if "test" in metrics else "validation" if "validation" in metrics else None
@@ -168,10 +175,7 @@ def reexport(model_path: str, base_dir: str) -> str:
     if serving_tasks(model) is None:
         serving_labels(model)  # fails clearly for a model that is not a restext serving model
     record_path = os.path.join(os.path.dirname(os.path.abspath(model_path)), METRICS_FILE)
-    record = {}
-    if os.path.isfile(record_path):
-        with open(record_path, encoding="utf-8") as f:
-            record = json.load(f)
+    record = read_json_file(record_path) if os.path.isfile(record_path) else {}
     metrics = {k: v for k, v in record.items() if k not in RECORD_KEYS and isinstance(v, dict)}
     return write_export(
         base_dir,

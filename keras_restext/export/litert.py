@@ -5,15 +5,11 @@ Two flatbuffers, both converted from a `tf.function` over the serving model's pa
 - `model.tflite`: raw UTF-8 strings `[batch]` in, `probabilities` and `label_id` out, the tokenizer
   inside. Its string ops (lower-casing, the punctuation regex, the whitespace split) run in
   LiteRT's Flex delegate (`SELECT_TF_OPS`); the word lookup is LiteRT's builtin hash table, and
-  the network builtin ops. TensorFlow's `StringNGrams` op has no Flex kernel, and ragged tensors
-  do not convert, so the tokenizer is rebuilt here from the split's sparse output: every n-gram's
-  id comes from the keys of its adjacent words of one row (`NGramLookup`: only the words are
-  stored as strings), placed after the row's words, and the ids are scattered into the padded
-  `[batch, length]` matrix the classifier reads. The ids equal the tokenizer's (tests compare
-  them on real texts).
+  the network builtin ops. The tokenizer is rebuilt from ops that convert
+  (`keras_restext.export.litert_tokenizers`); its ids equal the package tokenizer's.
 - `model_ids.tflite`: int32 token ids `[batch, length]` in (0 = padding), `probabilities` and
   `label_id` out, LiteRT builtin ops only: for apps that tokenize themselves, following the
-  `tokenization.md` written beside it.
+  `tokenization.md` written beside it (`keras_restext.export.tokenization`).
 
 A multi-task model has `<task>_probabilities` and `<task>_label_id` for every task. Both models
 take any batch size of one or more and any length (resize the input tensor before allocating).
@@ -23,58 +19,32 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import keras
 import tensorflow as tf
+from tensorflow.lite.python import schema_py_generated as schema
 
-from keras_restext.data.tokenizers import OOV_ID, CharTokenizer, WordPieceTokenizer, WordTokenizer
-from keras_restext.export.ngram_lookup import NGramLookup
-from keras_restext.export.serving import (
+from keras_restext.errors import DataError
+from keras_restext.export.artifacts import write_label_files
+from keras_restext.export.integrity import AS_WRITTEN
+from keras_restext.export.litert_tokenizers import convertible_tokenizer
+from keras_restext.export.loading import keras_model_path, load_keras_model
+from keras_restext.serving import (
     INPUT_NAME,
     SIGNATURE,
     LabelOutputs,
     serving_labels,
+    serving_parts,
     serving_tasks,
 )
+from keras_restext.export.tokenization import TOKENIZATION_FILE, tokenization_spec
 
 TEXT_MODEL_FILE = "model.tflite"
 IDS_MODEL_FILE = "model_ids.tflite"
 VOCABULARY_FILE = "vocabulary.txt"
-LITERT_LABELS_FILE = "labels.txt"
-TOKENIZATION_FILE = "tokenization.md"
 IDS_INPUT_NAME = "token_ids"
 QUANTIZATIONS = (None, "float16", "dynamic-int8")
-
-
-def serving_parts(model: keras.Model) -> tuple[keras.layers.Layer, keras.Model, list[LabelOutputs]]:
-    """The tokenizer, the classifier and the `LabelOutputs` layers of a serving model.
-
-    Args:
-        model: a model from `build_serving_model` (or loaded from its `model.keras`).
-
-    Returns:
-        `(tokenizer, classifier, label_layers)`, the label layers in the order of the model's layers.
-
-    Raises:
-        ValueError: for a model that is not a restext serving model.
-
-    Example:
-    ```python
-    tokenizer, classifier, heads = serving_parts(serving_model)
-    ```
-    """
-    from keras_restext.data.tokenizers import Tokenizer  # the base class of every restext tokenizer
-
-    tokenizers = [layer for layer in model.layers if isinstance(layer, Tokenizer)]
-    heads = [layer for layer in model.layers if isinstance(layer, LabelOutputs)]
-    classifiers = [layer for layer in model.layers if isinstance(layer, keras.Model)]
-    if len(tokenizers) != 1 or len(classifiers) != 1 or not heads:
-        raise ValueError(
-            f"Model {model.name!r} is not a restext serving model (a tokenizer, a classifier and LabelOutputs). "
-            f"Received layers: {[layer.name for layer in model.layers]}"
-        )
-    return tokenizers[0], classifiers[0], heads
 
 
 # -- the classifier's outputs ------------------------------------------------------------------
@@ -90,151 +60,6 @@ def _outputs(classifier: keras.Model, heads: Sequence[LabelOutputs], ids: tf.Ten
         outputs[names[0]] = task_probabilities
         outputs[names[1]] = tf.argmax(task_probabilities, axis=-1, output_type=tf.int32)
     return outputs
-
-
-# -- the tokenizer, in ops that convert --------------------------------------------------------
-def _scatter_ids(rows, positions, ids, batch, longest: tf.Tensor, max_length: int, pad_to_max_length: bool) -> tf.Tensor:
-    """Sparse tokens (row, position, id) → dense int32 ids `[batch, length]`, truncated to
-    `max_length` and padded like `Tokenizer.tokenize`: to the longest row, at least one column, or
-    to exactly `max_length` with `pad_to_max_length`."""
-    keep = positions < max_length
-    rows, positions, ids = (tf.boolean_mask(x, keep) for x in (rows, positions, ids))
-    if pad_to_max_length:
-        width = tf.constant(max_length, tf.int32)
-    else:
-        width = tf.clip_by_value(longest, 1, max_length)
-    indices = tf.stack([rows, positions], axis=1)
-    return tf.scatter_nd(indices, tf.cast(ids, tf.int32), tf.stack([batch, width]))
-
-
-def _row_counts(rows: tf.Tensor, batch: tf.Tensor) -> tf.Tensor:
-    """How many items each of the `batch` rows has, from the sorted row index of every item."""
-    return tf.math.unsorted_segment_sum(tf.ones_like(rows), rows, batch)
-
-
-class LiteRTWordTokenizer(tf.Module):
-    """`WordTokenizer.tokenize` rebuilt from ops that LiteRT converts (builtins and Flex).
-
-    The words come from `StringSplitV2` (the op behind `tf.strings.split`) as sparse
-    `(row, column)` indices. Their keys come from a string table of the words alone, and the
-    n-grams of width k, the runs of k adjacent words of one row, get their ids from those keys
-    (`NGramLookup`: no n-gram strings are joined or stored). They are placed after the row's words
-    and its shorter n-grams, as `tf.strings.ngrams` orders them.
-
-    Args:
-        tokenizer: an adapted `WordTokenizer`.
-
-    Example:
-    ```python
-    LiteRTWordTokenizer(tokenizer)(tf.constant(["a great film"]))  # == tokenizer(["a great film"])
-    ```
-    """
-
-    def __init__(self, tokenizer: WordTokenizer):
-        super().__init__(name="litert_word_tokenizer")
-        # The settings, not the layer: tracking it would bring its table of every entry along.
-        self._standardize = tokenizer.standardize
-        self._ngrams, self._max_length = tokenizer.ngrams, tokenizer.max_length
-        self._pad_to_max_length = tokenizer.pad_to_max_length
-        self.lookup = NGramLookup(tokenizer.get_vocabulary(), tokenizer.ngrams)
-
-    def __call__(self, text: tf.Tensor) -> tf.Tensor:
-        """tf.string `[batch]` → int32 ids `[batch, length]`, equal to `tokenizer(text)`."""
-        lookup = self.lookup
-        batch = tf.shape(text)[0]
-        strings = self._standardize(text)
-        split = tf.raw_ops.StringSplitV2(input=strings, sep="", maxsplit=-1)  # "" = runs of whitespace
-        rows = tf.cast(split.indices[:, 0], tf.int32)
-        columns = tf.cast(split.indices[:, 1], tf.int32)
-        keys = lookup.word_keys(split.values)
-        counts = _row_counts(rows, batch)
-        ids, token_rows, positions = [lookup.word_ids(keys)], [rows], [columns]
-        offset = counts  # where the next width's n-grams start in each row
-        total = tf.size(keys)
-        nodes = keys  # the trie node of the n-gram starting at each word, one width at a time
-        for width in range(2, self._ngrams + 1):
-            # The n-gram starting at word i spans words i .. i+width-1: valid when they share a row.
-            starts = tf.maximum(total - width + 1, 0)
-            nodes = lookup.extend(nodes[:starts], keys[width - 1 : width - 1 + starts], width)
-            first_rows = rows[:starts]
-            same_row = tf.equal(first_rows, rows[width - 1 : width - 1 + starts])
-            ids.append(tf.boolean_mask(lookup.ngram_ids(nodes, width), same_row))
-            gram_rows = tf.boolean_mask(first_rows, same_row)
-            token_rows.append(gram_rows)
-            positions.append(tf.gather(offset, gram_rows) + tf.boolean_mask(columns[:starts], same_row))
-            offset = offset + tf.maximum(counts - width + 1, 0)
-        ids, token_rows, positions = (tf.concat(x, axis=0) for x in (ids, token_rows, positions))
-        longest = tf.reduce_max(tf.concat([offset, [0]], axis=0))
-        return _scatter_ids(token_rows, positions, ids, batch, longest, self._max_length, self._pad_to_max_length)
-
-
-def char_token_ids(tokenizer: CharTokenizer, text: tf.Tensor) -> tf.Tensor:
-    """`CharTokenizer.tokenize` ("chars" mode) rebuilt from ops that LiteRT converts.
-
-    Args:
-        tokenizer: a `CharTokenizer` in "chars" mode with its vocabulary.
-        text: tf.string `[batch]`.
-
-    Returns:
-        int32 ids `[batch, length]`, equal to `tokenizer(text)`.
-
-    Example:
-    ```python
-    char_token_ids(CharTokenizer(alphabet="vdcnn"), tf.constant(["Hi!"]))
-    ```
-    """
-    batch = tf.shape(text)[0]
-    decoded = tf.raw_ops.UnicodeDecode(
-        input=tokenizer._prepare(text), input_encoding="UTF-8", errors="replace",
-        replacement_char=0xFFFD, Tsplits=tf.int32,
-    )  # fmt: skip
-    splits, points = decoded.row_splits, decoded.char_values
-    index = tf.range(tf.size(points), dtype=tf.int32)
-    # The row of code point i: how many rows end at or before it (no ragged ops in LiteRT).
-    rows = tf.reduce_sum(tf.cast(splits[1:][tf.newaxis, :] <= index[:, tf.newaxis], tf.int32), axis=1)
-    positions = index - tf.gather(splits, rows)
-    ids = _lookup_characters(tokenizer, points)
-    longest = tf.reduce_max(tf.concat([splits[1:] - splits[:-1], [0]], axis=0))
-    return _scatter_ids(rows, positions, ids, batch, longest, tokenizer.max_length, tokenizer.pad_to_max_length)
-
-
-def _lookup_characters(tokenizer: CharTokenizer, points: tf.Tensor) -> tf.Tensor:
-    """The id of every code point, by comparison with the character list: LiteRT's builtin hash
-    tables map strings to ints, not ints to ints. The comparison is `[characters, vocabulary]`:
-    cheap for VDCNN's 69 characters, heavy for a learned vocabulary of thousands."""
-    keys = tf.constant([ord(c) for c in tokenizer.get_vocabulary()[2:]], tf.int32)
-    equal = tf.equal(points[:, tf.newaxis], keys[tf.newaxis, :])
-    found = tf.reduce_any(equal, axis=1)
-    return tf.where(found, tf.argmax(tf.cast(equal, tf.int32), axis=1, output_type=tf.int32) + 2, OOV_ID)
-
-
-def convertible_tokenizer(tokenizer: keras.layers.Layer) -> Callable[[tf.Tensor], tf.Tensor]:
-    """The function strings `[batch]` → int32 ids that `model.tflite` runs in place of `tokenizer`.
-
-    Raises:
-        ValueError: for a tokenizer whose ops LiteRT cannot run (WordPiece: tensorflow-text's ops
-            are neither builtins nor Flex ops; "bytes" mode: not rebuilt here).
-
-    Example:
-    ```python
-    ids = convertible_tokenizer(tokenizer)(tf.constant(["a great film"]))
-    ```
-    """
-    if isinstance(tokenizer, WordTokenizer):
-        return LiteRTWordTokenizer(tokenizer)
-    if isinstance(tokenizer, CharTokenizer) and tokenizer.mode == "chars":
-        return lambda text: char_token_ids(tokenizer, text)
-    if isinstance(tokenizer, WordPieceTokenizer):
-        raise ValueError(
-            "model.tflite cannot hold a WordPiece tokenizer: tensorflow-text's ops are neither LiteRT builtins nor "
-            "Flex ops (the converter: \"'tf.FastWordpieceTokenizeWithOffsets' op is neither a custom op nor a flex "
-            "op\"). Use model_ids.tflite and tokenize in the app (tokenization.md)."
-        )
-    raise ValueError(
-        f"model.tflite supports the word tokenizer and the char tokenizer in 'chars' mode. Received "
-        f"{type(tokenizer).__name__}{' in mode ' + repr(tokenizer.mode) if hasattr(tokenizer, 'mode') else ''}: "
-        "use model_ids.tflite."
-    )
 
 
 # -- conversion ----------------------------------------------------------------------------------
@@ -359,137 +184,6 @@ def _text_function(classifier: keras.Model, heads: Sequence[LabelOutputs], token
     return serve_text
 
 
-def operator_names(flatbuffer: bytes) -> list[str]:
-    """The distinct operators of a LiteRT flatbuffer: builtin names (`"CONV_2D"`) and custom ones
-    (Flex ops are custom ops named `"Flex<TensorFlow op>"`, e.g. `"FlexStringLower"`).
-
-    Example:
-    ```python
-    [name for name in operator_names(open("model.tflite", "rb").read()) if name.startswith("Flex")]
-    # ['FlexStringLower', ...]
-    ```
-    """
-    from tensorflow.lite.python import schema_py_generated as schema
-
-    builtins = {code: name for name, code in vars(schema.BuiltinOperator).items() if not name.startswith("_")}
-    model = schema.ModelT.InitFromPackedBuf(flatbuffer, 0)
-    names = []
-    for operator in model.operatorCodes:
-        # Codes above 127 live in builtinCode; older ones in deprecatedBuiltinCode too.
-        code = max(operator.builtinCode, operator.deprecatedBuiltinCode)
-        if code == schema.BuiltinOperator.CUSTOM:
-            custom = operator.customCode
-            names.append(custom.decode("utf-8") if isinstance(custom, bytes) else custom)
-        else:
-            names.append(builtins[code])
-    return sorted(set(names))
-
-
-# -- the files beside the models -----------------------------------------------------------------
-def tokenization_spec(tokenizer: keras.layers.Layer) -> str:
-    """The Markdown spec of what an app must do to turn a text into `model_ids.tflite`'s input.
-
-    Example:
-    ```python
-    print(tokenization_spec(tokenizer))
-    ```
-    """
-    length = (
-        f"exactly {tokenizer.max_length} (pad every text to it)"
-        if tokenizer.pad_to_max_length
-        else f"from 1 to {tokenizer.max_length}: pad a batch to its longest text (the model masks padding, so "
-        "it does not change the probabilities); a batch of one text needs no padding"
-    )
-    common_tail = [
-        "",
-        "## Ids, truncation and padding",
-        f"- Keep the first {tokenizer.max_length} ids of a text (`max_length`); drop the rest.",
-        "- Padding is id 0, appended at the end. An empty text is one id 0.",
-        f"- Input: int32 `[batch, length]`, the length {length}. Resize the input tensor to the batch's shape "
-        "before allocating tensors.",
-        "- Outputs: `probabilities` float32 `[batch, classes]` (classes in the order of `labels.txt`) and "
-        "`label_id` int32 `[batch]` (the line of `labels.txt`, from 0).",
-    ]
-    if isinstance(tokenizer, WordTokenizer):
-        punctuation = {
-            "split": "put a space before and after every punctuation mark or symbol (every character of Unicode "
-            "general category P* or S*: regex `[\\p{P}\\p{S}]`), so that each becomes a word of its own",
-            "strip": "replace every punctuation mark or symbol (Unicode category P* or S*) with a space",
-            "keep": "leave punctuation as it is",
-        }[tokenizer.punctuation]
-        lines = [
-            "# Tokenization for model_ids.tflite",
-            "",
-            "Word tokens. `vocabulary.txt` holds one token per line; the id of a token is its line number "
-            "minus 1 (line 1 is the empty padding token, id 0; line 2 `[UNK]`, id 1).",
-            "",
-            "## Steps",
-            "1. Lower-case: "
-            + ("Unicode lower-casing of every character (full case mapping)." if tokenizer.lowercase else "none."),
-            f"2. Punctuation: {punctuation}.",
-            "3. Split on runs of ASCII whitespace (space, \\t, \\n, \\v, \\f, \\r) and drop empty words; other "
-            "spaces (such as U+00A0) stay inside words.",
-        ]
-        if tokenizer.ngrams > 1:
-            widths = ", ".join(str(n) for n in range(2, tokenizer.ngrams + 1))
-            lines.append(
-                f"4. N-grams of {widths} words: after the words, append every run of n adjacent words joined by one "
-                "space (\"not\", \"good\" → \"not good\"), in order of position"
-                + (", all 2-grams before the 3-grams, and so on." if tokenizer.ngrams > 2 else ".")
-            )
-        lines.append(
-            f"{5 if tokenizer.ngrams > 1 else 4}. Map every token to its id: a token missing from `vocabulary.txt` "
-            "is 1."
-        )
-        return "\n".join(lines + common_tail) + "\n"
-    if isinstance(tokenizer, CharTokenizer):
-        if tokenizer.mode == "bytes":
-            steps = [
-                f"1. Lower-case: {'ASCII letters A-Z only' if tokenizer.lowercase else 'none'}.",
-                "2. Every UTF-8 byte b of the text is one token, id b + 2.",
-            ]
-        else:
-            steps = [
-                "1. Replace every invalid UTF-8 sequence with U+FFFD.",
-                f"2. Lower-case: {'Unicode lower-casing of every character' if tokenizer.lowercase else 'none'}.",
-                "3. Every Unicode code point is one token; its id is the line number minus 1 of that character in "
-                "`vocabulary.txt`, 1 when it is missing (line 1 is padding, id 0; line 2 `[UNK]`, id 1).",
-            ]
-        lines = ["# Tokenization for model_ids.tflite", "", "Character tokens.", "", "## Steps", *steps]
-        return "\n".join(lines + common_tail) + "\n"
-    if isinstance(tokenizer, WordPieceTokenizer):
-        lines = [
-            "# Tokenization for model_ids.tflite",
-            "",
-            "WordPiece tokens, as BERT's tokenizer produces them (`vocabulary.txt` is a BERT vocabulary: line 1 "
-            "`[PAD]`, id 0; line 2 `[UNK]`, id 1; the id of a piece is its line number minus 1).",
-            "",
-            "## Steps",
-            "1. Replace every invalid UTF-8 sequence with U+FFFD.",
-            "2. "
-            + (
-                "Case-fold, normalise to NFD and remove combining marks (Unicode category Mn), as BERT uncased."
-                if tokenizer.lowercase
-                else "No normalisation."
-            ),
-            "3. Split on whitespace and around every punctuation character, as BERT's basic tokenizer does.",
-            "4. Split each word greedily into the longest pieces in `vocabulary.txt`, continuation pieces with the "
-            "prefix `##`; a word that cannot be split is one `[UNK]` (id 1).",
-            "",
-            "Any BERT WordPiece implementation (e.g. the TensorFlow Lite Support library's `BertTokenizer`) does this "
-            "with this vocabulary.",
-        ]
-        return "\n".join(lines + common_tail) + "\n"
-    raise ValueError(
-        f"No tokenization spec for {type(tokenizer).__name__}: expected a word, char or wordpiece tokenizer"
-    )
-
-
-def _write_lines(path: str, lines: Sequence[str]) -> None:
-    with open(path, "w", encoding="utf-8") as stream:
-        stream.write("".join(f"{line}\n" for line in lines))
-
-
 def export_litert(
     model: keras.Model, export_dir: str, *, quantize: str | None = None
 ) -> dict[str, str]:
@@ -525,6 +219,8 @@ def export_litert(
         path = os.path.join(export_dir, name)
         with open(path, "wb") as stream:
             stream.write(content)
+        if name.endswith(".tflite"):
+            read_litert_model(path)  # what an app will read: whole, a flatbuffer that parses
         written[name] = path
 
     write(IDS_MODEL_FILE, convert_ids_model(model, quantize=quantize))
@@ -541,15 +237,36 @@ def export_litert(
     written[VOCABULARY_FILE] = os.path.join(export_dir, VOCABULARY_FILE)
     write(TOKENIZATION_FILE, tokenization_spec(tokenizer).encode("utf-8"))
     tasks = serving_tasks(model)
-    if tasks is None:
-        _write_lines(os.path.join(export_dir, LITERT_LABELS_FILE), serving_labels(model))
-        written[LITERT_LABELS_FILE] = os.path.join(export_dir, LITERT_LABELS_FILE)
-    else:
-        for task, labels in tasks.items():
-            name = f"labels_{task}.txt"
-            _write_lines(os.path.join(export_dir, name), labels)
-            written[name] = os.path.join(export_dir, name)
+    written.update(write_label_files(export_dir, tasks if tasks is not None else serving_labels(model)))
     return written
+
+
+def read_litert_model(path: str) -> bytes:
+    """The bytes of a LiteRT model file, checked: the flatbuffer's `TFL3` identifier, a structure
+    that parses (a cut or damaged file does not), at least one subgraph, and buffers stored after
+    the flatbuffer (models over 2 GB) within the file.
+
+    Raises:
+        DataError: naming the file and what is wrong.
+
+    Example:
+    ```python
+    content = read_litert_model("litert/sst2/model_ids.tflite")
+    ```
+    """
+    with open(path, "rb") as f:
+        content = f.read()
+    if content[4:8] != b"TFL3":
+        raise DataError(f"not a LiteRT model: no TFL3 identifier in bytes 4-8 ({content[:8]!r})", path=path,
+                        expected=AS_WRITTEN)  # fmt: skip
+    try:
+        model = schema.ModelT.InitFromPackedBuf(content, 0)
+    except Exception as error:  # noqa: BLE001  (struct.error, ValueError, ...: the flatbuffer reader's own)
+        raise DataError(f"damaged: its flatbuffer does not parse ({error})", path=path, expected=AS_WRITTEN) from None
+    outside = [(b.offset, b.size) for b in model.buffers or () if b.offset > 1]
+    if not model.subgraphs or any(offset + size > len(content) for offset, size in outside):
+        raise DataError("damaged: cut short or without a graph", path=path, expected=AS_WRITTEN)
+    return content
 
 
 def export_litert_from_path(model_path: str, export_dir: str, *, quantize: str | None = None) -> dict[str, str]:
@@ -576,27 +293,19 @@ def export_litert_from_path(model_path: str, export_dir: str, *, quantize: str |
     # 'litert/sst2/model.tflite'
     ```
     """
-    from keras_restext.export.loading import keras_model_path, load_keras_model
-
     _check_quantize(quantize)
     return export_litert(load_keras_model(keras_model_path(model_path)), export_dir, quantize=quantize)
 
 
 __all__ = [
     "IDS_MODEL_FILE",
-    "LiteRTWordTokenizer",
     "QUANTIZATIONS",
     "TEXT_MODEL_FILE",
-    "TOKENIZATION_FILE",
     "VOCABULARY_FILE",
-    "char_token_ids",
     "convert_ids_model",
     "convert_text_model",
-    "convertible_tokenizer",
     "export_litert",
     "export_litert_from_path",
-    "operator_names",
-    "serving_parts",
+    "read_litert_model",
     "text_function",
-    "tokenization_spec",
 ]

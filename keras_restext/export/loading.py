@@ -7,12 +7,12 @@
 - a `.keras` file written by `restext train` (`savedmodels/sst2/3/model.keras`).
 
 Keras files are loaded with `safe_mode=True` (no arbitrary code) and SavedModels with
-`tf.saved_model.load`; nothing is unpickled.
+`tf.saved_model.load`; nothing is unpickled. Every file read is checked first
+(`keras_restext.export.integrity`): a damaged or edited one is a `DataError` naming it.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -21,9 +21,22 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+import keras_restext.data  # noqa: F401  (registers the tokenizer layers, for load_keras_model)
+import keras_restext.layers  # noqa: F401  (registers the model layers, for load_keras_model)
+import keras_restext.models  # noqa: F401  (registers the backbone and task models, for load_keras_model)
 from keras_restext.data.errors import DataError
-from keras_restext.export.artifacts import KERAS_FILE, LABELS_FILE, list_versions, read_labels
-from keras_restext.export.serving import INPUT_NAME, SIGNATURE, output_names, serving_labels, serving_tasks
+from keras_restext.export.artifacts import KERAS_FILE, LABELS_FILE, read_labels
+from keras_restext.export.integrity import (
+    WRITTEN_BY_RESTEXT,
+    check_class_names,
+    check_keras_archive,
+    check_saved_model,
+    damaged_variables,
+    read_tasks_file,
+    served_classes,
+)
+from keras_restext.serving import INPUT_NAME, SIGNATURE, output_names, serving_labels, serving_tasks
+from keras_restext.export.versions import list_versions
 
 TASKS_FILE = "tasks.json"  # beside a multi-task export: {"tasks": {task: [class names]}}
 
@@ -31,7 +44,6 @@ _EXPECTED = (
     "a .keras file, a SavedModel version folder, an export folder with version sub-folders (e.g. savedmodels/sst2), "
     "or a run folder with a model.keras"
 )
-_WRITTEN_BY_RESTEXT = "an export written by restext"
 
 
 def resolve_model_path(path: str) -> tuple[str, str]:
@@ -92,10 +104,8 @@ def load_keras_model(path: str) -> keras.Model:
         FileNotFoundError: there is no such file.
         ValueError: the file is not a `.keras` archive (a zip file); Keras itself would say "File
             not found" of a file that exists.
+        DataError: a damaged archive (a member fails its CRC-32), or one Keras cannot load; naming it.
     """
-    import keras_restext.data  # noqa: F401  (registers the tokenizer layers)
-    import keras_restext.layers  # noqa: F401  (registers the model layers)
-
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: no such file")
     if os.path.isfile(path) and not zipfile.is_zipfile(path):
@@ -105,7 +115,16 @@ def load_keras_model(path: str) -> keras.Model:
             f"{path} is not a Keras model: a .keras file is a zip archive, this one starts with {start!r}"
             " (a renamed or truncated file?)"
         )
-    return keras.saving.load_model(path, safe_mode=True)
+    if os.path.isfile(path):
+        check_keras_archive(path)
+    try:
+        return keras.saving.load_model(path, safe_mode=True)
+    except (ValueError, KeyError, TypeError, OSError, EOFError, zipfile.BadZipFile) as error:
+        if isinstance(error, DataError):
+            raise
+        message = " ".join(str(error).split()) or type(error).__name__
+        raise DataError(f"cannot be loaded as a Keras model ({message})", path=path,
+                        expected=f"a {KERAS_FILE} written by restext") from error  # fmt: skip
 
 
 class Predictor:
@@ -180,7 +199,15 @@ def _pick(outputs: Mapping, keys: Mapping) -> dict:
 
 
 def _load_saved_model(path: str):
-    return _with_text_ops(lambda: tf.saved_model.load(path))
+    """Loads a checked SavedModel folder (`check_saved_model`); a load that fails on its variables
+    names the file."""
+    try:
+        return _with_text_ops(lambda: tf.saved_model.load(path))
+    except (tf.errors.OpError, IndexError, ValueError, RuntimeError) as error:
+        damaged = damaged_variables(path)
+        if damaged is None:
+            raise
+        raise damaged from error
 
 
 def _with_text_ops(load):
@@ -216,6 +243,7 @@ def predict_with_session_loader(path: str, texts: Sequence[str]) -> dict[str, np
     >>> outputs["probabilities"].shape
     (2, 2)
     """
+    check_saved_model(os.fspath(path))
     return _with_text_ops(lambda: _run_in_session(os.fspath(path), list(texts)))
 
 
@@ -228,31 +256,37 @@ def _run_in_session(path: str, texts: list[str]) -> dict[str, np.ndarray]:
 
 
 def load_predictor(path: str) -> Predictor:
-    """Loads the model that `path` names (see `resolve_model_path`) for prediction.
+    """Loads the model that `path` names (see `resolve_model_path`) for prediction, each file it
+    reads checked (`keras_restext.export.integrity`).
 
     Raises:
-        DataError: when `path` names no model, or a SavedModel lacks its `labels.txt`.
+        DataError: when `path` names no model, a SavedModel lacks its `labels.txt` (or `tasks.json`),
+            or a file is damaged, or names other classes than the SavedModel serves; naming the file.
     """
     kind, path = resolve_model_path(path)
     if kind == "keras":
         model = load_keras_model(path)
         tasks = serving_tasks(model)
         return Predictor(model, tasks if tasks is not None else serving_labels(model), path=path, kind=kind)
-    tasks_path = os.path.join(path, TASKS_FILE)
+    served = served_classes(check_saved_model(path))
+    tasks_path, labels_path = os.path.join(path, TASKS_FILE), os.path.join(path, LABELS_FILE)
     if os.path.isfile(tasks_path):  # a multi-task export
-        with open(tasks_path, encoding="utf-8") as f:
-            tasks = json.load(f)["tasks"]
-        model = _load_saved_model(path)
-        if SIGNATURE not in model.signatures:
-            raise DataError(f"the SavedModel has no {SIGNATURE!r} signature", path=path, expected=_WRITTEN_BY_RESTEXT)
-        return Predictor(model, tasks, path=path, kind=kind)
-    labels_path = os.path.join(path, LABELS_FILE)
-    if not os.path.isfile(labels_path):
-        raise DataError("the SavedModel has no labels.txt beside it", path=path, expected=_WRITTEN_BY_RESTEXT)
+        labels = read_tasks_file(tasks_path)
+        if set(labels) != set(served):
+            serves = "one task" if None in served else f"the tasks {sorted(served)}"
+            raise DataError(f"names the tasks {sorted(labels)}, the SavedModel serves {serves}", path=tasks_path,
+                            expected="the SavedModel's tasks, as restext wrote them")  # fmt: skip
+        for task, names in labels.items():
+            check_class_names(tasks_path, names, served[task], what=f" of task {task!r}")
+    elif not os.path.isfile(labels_path):
+        raise DataError("the SavedModel has no labels.txt beside it", path=path, expected=WRITTEN_BY_RESTEXT)
+    else:
+        labels = read_labels(labels_path)
+        check_class_names(labels_path, labels, served.get(None, (0, None)))
     model = _load_saved_model(path)
     if SIGNATURE not in model.signatures:
-        raise DataError(f"the SavedModel has no {SIGNATURE!r} signature", path=path, expected=_WRITTEN_BY_RESTEXT)
-    return Predictor(model, read_labels(labels_path), path=path, kind=kind)
+        raise DataError(f"the SavedModel has no {SIGNATURE!r} signature", path=path, expected=WRITTEN_BY_RESTEXT)
+    return Predictor(model, labels, path=path, kind=kind)
 
 
 __all__ = [

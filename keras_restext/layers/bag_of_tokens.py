@@ -8,6 +8,9 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_restext.checks import check_int, require
+from keras_restext.errors import ArgumentError
+
 
 @keras.saving.register_keras_serializable(package="keras_restext")
 class BagOfTokensLogits(keras.layers.Layer):
@@ -43,12 +46,9 @@ class BagOfTokensLogits(keras.layers.Layer):
 
     def __init__(self, units: int, vocab_size: int, scale: float = 1.0, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(units, int) or units < 1:
-            raise ValueError(f"`units` must be an int >= 1. Received: units={units!r}")
-        if not isinstance(vocab_size, int) or vocab_size < 2:
-            raise ValueError(f"`vocab_size` must be an int >= 2. Received: vocab_size={vocab_size!r}")
-        if not scale > 0:
-            raise ValueError(f"`scale` must be > 0. Received: scale={scale!r}")
+        units = check_int("units", units)
+        vocab_size = check_int("vocab_size", vocab_size, 2)
+        require(scale > 0, "scale", scale, "> 0")
         self.units = units
         self.vocab_size = vocab_size
         self.scale = scale
@@ -95,7 +95,10 @@ def token_idf(token_ids: Iterable, vocab_size: int) -> np.ndarray:
     for batch in token_ids:
         batch = np.asarray(batch)
         if batch.ndim != 2:
-            raise ValueError(f"`token_ids` must yield [batch, time] id batches. Received a batch of shape {batch.shape}")
+            raise ArgumentError(
+                f"`token_ids` must yield [batch, time] id batches. Received a batch of shape {batch.shape}",
+                argument="token_ids",
+            )
         if batch.size and (batch.min() < 0 or batch.max() >= vocab_size):
             raise ValueError(
                 f"Token ids must lie in [0, {vocab_size}) (`vocab_size`). Received ids from {batch.min()} to {batch.max()}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from keras_restext.checks import require
+
 
 @keras.saving.register_keras_serializable(package="keras_restext")
 class DropPath(keras.layers.Layer):
@@ -27,8 +29,7 @@ class DropPath(keras.layers.Layer):
 
     def __init__(self, rate: float = 0.0, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
-        if not 0.0 <= rate < 1.0:
-            raise ValueError(f"`rate` must be in [0, 1). Received: rate={rate!r}")
+        require(0.0 <= rate < 1.0, "rate", rate, "in [0, 1)")
         self.rate = rate
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from keras_restext.checks import check_choice
 from keras_restext.layers.masking import fill_masked_steps, most_negative
 from keras_restext.layers.squeeze_excitation import masked_mean
 
@@ -57,8 +58,7 @@ class MaskedGlobalPooling1D(keras.layers.Layer):
 
     def __init__(self, mode: str = "max", **kwargs):
         super().__init__(**kwargs)
-        if mode not in POOLING_MODES:
-            raise ValueError(f"`mode` must be one of {POOLING_MODES}. Received: mode={mode!r}")
+        check_choice("mode", mode, POOLING_MODES)
         self.mode = mode
         self.supports_masking = True
 

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import keras
 from keras import ops
 
+from keras_restext.checks import is_int, require
+
 # The hash's multiplier: a prime larger than any character alphabet, small enough that
 # `bucket * multiplier + token id` stays below 2**31 for up to 2**20 buckets (int32 all the way, so
 # plain TensorFlow and LiteRT's built-in integer ops run it).
@@ -20,11 +22,10 @@ def check_hashed_ngrams(
     """Raises a `ValueError` naming the argument (`names`: how the caller calls the two) unless
     `orders` are distinct ints >= 1 and `num_buckets` an int in [1, 2**20]; returns the orders as a tuple."""
     orders = tuple(orders)
-    if not orders or any(not isinstance(n, int) or n < 1 for n in orders) or len(set(orders)) < len(orders):
-        raise ValueError(f"`{names[0]}` must be distinct ints >= 1. Received: {names[0]}={orders!r}")
-    if not isinstance(num_buckets, int) or not 1 <= num_buckets <= MAX_BUCKETS:
-        raise ValueError(f"`{names[1]}` must be an int in [1, {MAX_BUCKETS}]. Received: {names[1]}={num_buckets!r}")
-    return orders
+    distinct = len(orders) > 0 and all(is_int(n) for n in orders) and len(set(orders)) == len(orders)
+    require(distinct, names[0], orders, "distinct ints >= 1")
+    require(is_int(num_buckets) and num_buckets <= MAX_BUCKETS, names[1], num_buckets, f"an int in [1, {MAX_BUCKETS}]")
+    return tuple(int(n) for n in orders)
 
 
 @keras.saving.register_keras_serializable(package="keras_restext")
@@ -54,11 +55,10 @@ class HashedNGrams(keras.layers.Layer):
         # The layer's dtype is its output's: int32 ids (the hash's arithmetic is int32), whatever
         # the global float policy.
         policy = keras.dtype_policies.get("int32" if dtype is None else dtype)
-        if policy.compute_dtype != "int32":
-            raise ValueError(f"`dtype` must be 'int32' (the layer returns ids). Received: dtype={policy.name!r}")
+        require(policy.compute_dtype == "int32", "dtype", policy.name, "'int32' (the layer returns ids)")
         super().__init__(dtype=policy, **kwargs)
         self.orders = check_hashed_ngrams(orders, num_buckets)
-        self.num_buckets = num_buckets
+        self.num_buckets = int(num_buckets)
 
     @property
     def output_vocab_size(self) -> int:

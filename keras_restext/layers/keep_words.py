@@ -5,7 +5,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from keras_restext.data.tokenizers.base import check_positive_int
+from keras_restext.checks import check_positive_int
+from keras_restext.dtypes import id_dtype_config, id_dtype_policy
 
 
 @keras.saving.register_keras_serializable(package="keras_restext")
@@ -23,6 +24,8 @@ class KeepWords(keras.layers.Layer):
 
     Args:
         ngrams: int >= 1, the tokenizer's `ngrams` (1: every id is a word, nothing changes).
+        dtype: the integer dtype of the ids it returns (default "int32"). Ids stay integers under
+            every dtype policy, so a float dtype or a mixed policy is refused.
         **kwargs: standard `keras.layers.Layer` arguments (`name`, ...).
 
     Example:
@@ -31,10 +34,10 @@ class KeepWords(keras.layers.Layer):
     [[5, 8, 9], [7, 0, 0]]
     """
 
-    def __init__(self, ngrams: int, **kwargs):
+    def __init__(self, ngrams: int, dtype=None, **kwargs):
         check_positive_int("ngrams", ngrams)
-        kwargs.setdefault("dtype", "int32")  # ids, whatever the float policy
-        super().__init__(**kwargs)
+        # The layer's dtype is its output's: ids, not the float compute dtype of the global policy.
+        super().__init__(dtype=id_dtype_policy(dtype), **kwargs)
         self.ngrams = int(ngrams)
 
     def _tokens(self, words):
@@ -65,3 +68,7 @@ class KeepWords(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "ngrams": self.ngrams}
+
+    @classmethod
+    def from_config(cls, config: dict) -> KeepWords:
+        return cls(**id_dtype_config(config))  # a float policy saved with an explicit dtype reads as int32

@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from keras_restext.checks import check_positive_int
 from keras_restext.layers.masking import fill_masked_steps, most_negative
 
 
@@ -25,9 +26,7 @@ class KMaxPooling1D(keras.layers.Layer):
 
     def __init__(self, k: int = 8, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(k, int) or k < 1:
-            raise ValueError(f"`k` must be an int >= 1. Received: k={k!r}")
-        self.k = k
+        self.k = check_positive_int("k", k)
         self.supports_masking = True
 
     def call(self, inputs, mask=None):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from keras_restext.data.tokenizers.base import OOV_ID
+from keras_restext.checks import check_int
+from keras_restext.dtypes import id_dtype_config, id_dtype_policy
+from keras_restext.token_ids import OOV_ID
 
 
 @keras.saving.register_keras_serializable(package="keras_restext")
@@ -32,16 +34,9 @@ class LimitVocabulary(keras.layers.Layer):
     """
 
     def __init__(self, vocab_size: int, dtype=None, **kwargs):
-        if not isinstance(vocab_size, int) or vocab_size < 2:
-            raise ValueError(f"`vocab_size` must be an int >= 2. Received: vocab_size={vocab_size!r}")
+        vocab_size = check_int("vocab_size", vocab_size, 2)
         # The layer's dtype is its output's: ids, not the float compute dtype of the global policy.
-        policy = keras.dtype_policies.get("int32" if dtype is None else dtype)
-        if not _is_integer(policy.compute_dtype):
-            raise ValueError(
-                f"`dtype` must be an integer dtype such as 'int32' (the layer returns token ids). "
-                f"Received: dtype={policy.name!r}"
-            )
-        super().__init__(dtype=policy, **kwargs)
+        super().__init__(dtype=id_dtype_policy(dtype), **kwargs)
         self.vocab_size = vocab_size
 
     def call(self, token_ids):
@@ -56,13 +51,5 @@ class LimitVocabulary(keras.layers.Layer):
 
     @classmethod
     def from_config(cls, config: dict) -> LimitVocabulary:
-        config = dict(config)
-        dtype = config.get("dtype")
         # Models saved before the layer declared an integer dtype hold the float policy of their run.
-        if dtype is not None and not _is_integer(keras.dtype_policies.get(dtype).compute_dtype):
-            config["dtype"] = "int32"
-        return cls(**config)
-
-
-def _is_integer(dtype) -> bool:
-    return keras.backend.standardize_dtype(dtype).startswith(("int", "uint"))
+        return cls(**id_dtype_config(config))

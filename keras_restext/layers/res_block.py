@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import keras
 
+from keras_restext.checks import check_choice, check_positive_int, is_int, require
 from keras_restext.layers.drop_path import DropPath
 from keras_restext.layers.masked_conv1d import MaskedConv1D
 from keras_restext.layers.masked_downsample import MaskedDownsample1D
@@ -14,15 +15,6 @@ from keras_restext.layers.squeeze_excitation import SqueezeExcitation1D
 
 NORMS = (None, "batch", "layer")
 RESIDUAL_INITS = ("default", "zero")
-
-
-def _require(ok: bool, name: str, value, allowed: str) -> None:
-    if not ok:
-        raise ValueError(f"`{name}` must be {allowed}. Received: {name}={value!r}")
-
-
-def _positive_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 @keras.saving.register_keras_serializable(package="keras_restext")
@@ -98,23 +90,23 @@ class ResBlock(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        _require(_positive_int(filters), "filters", filters, "an int >= 1")
-        _require(_positive_int(kernel_size), "kernel_size", kernel_size, "an int >= 1")
-        _require(_positive_int(num_layers), "num_layers", num_layers, "an int >= 1")
-        _require(_positive_int(dilation_rate), "dilation_rate", dilation_rate, "an int >= 1")
+        filters = check_positive_int("filters", filters)
+        kernel_size = check_positive_int("kernel_size", kernel_size)
+        num_layers = check_positive_int("num_layers", num_layers)
+        dilation_rate = check_positive_int("dilation_rate", dilation_rate)
         if kernel_sizes is not None:
-            _require(
-                len(kernel_sizes) > 0 and all(_positive_int(k) for k in kernel_sizes),
+            require(
+                len(kernel_sizes) > 0 and all(is_int(k) for k in kernel_sizes),
                 "kernel_sizes",
                 kernel_sizes,
                 "None or a non-empty sequence of ints >= 1, e.g. (3, 5, 7)",
             )
-            kernel_sizes = tuple(kernel_sizes)
-        _require(norm in NORMS, "norm", norm, f"one of {NORMS}")
-        _require(0.0 <= dropout < 1.0, "dropout", dropout, "a float in [0, 1)")
-        _require(0.0 <= drop_path < 1.0, "drop_path", drop_path, "a float in [0, 1)")
-        _require(residual_init in RESIDUAL_INITS, "residual_init", residual_init, f"one of {RESIDUAL_INITS}")
-        _require(se_ratio is None or 0.0 < se_ratio <= 1.0, "se_ratio", se_ratio, "None or a float in (0, 1]")
+            kernel_sizes = tuple(int(k) for k in kernel_sizes)
+        check_choice("norm", norm, NORMS)
+        require(0.0 <= dropout < 1.0, "dropout", dropout, "a float in [0, 1)")
+        require(0.0 <= drop_path < 1.0, "drop_path", drop_path, "a float in [0, 1)")
+        check_choice("residual_init", residual_init, RESIDUAL_INITS)
+        require(se_ratio is None or 0.0 < se_ratio <= 1.0, "se_ratio", se_ratio, "None or a float in (0, 1]")
         self.filters = filters
         self.kernel_size = kernel_size
         self.num_layers = num_layers

@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from keras_restext.checks import require
 from keras_restext.layers.masking import zero_masked_steps
 
 
@@ -31,8 +32,7 @@ class SqueezeExcitation1D(keras.layers.Layer):
 
     def __init__(self, ratio: float = 0.25, **kwargs):
         super().__init__(**kwargs)
-        if not 0.0 < ratio <= 1.0:
-            raise ValueError(f"`ratio` must be in (0, 1]. Received: ratio={ratio!r}")
+        require(0.0 < ratio <= 1.0, "ratio", ratio, "in (0, 1]")
         self.ratio = ratio
         self.supports_masking = True
 

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 import keras
 
 from keras_restext.layers import KeepWords, LimitVocabulary, MaskedConv1D, ResBlock
+from keras_restext.checks import check_int, is_int, require
+from keras_restext.errors import ArgumentError
 
 # The arguments of the trunk, with their defaults: `ResTextBackbone`'s hyperparameters.
 BACKBONE_DEFAULTS: dict = {
@@ -48,19 +50,15 @@ BACKBONE_DEFAULTS: dict = {
 
 def check_backbone_config(vocabulary_size, config: dict) -> None:
     """Raises a `ValueError` naming the argument for a trunk configuration that cannot be built."""
-    if isinstance(vocabulary_size, bool) or not isinstance(vocabulary_size, int) or vocabulary_size < 2:
-        raise ValueError(f"`vocab_size` must be an int >= 2. Received: vocab_size={vocabulary_size!r}")
+    check_int("vocab_size", vocabulary_size, 2)
     if len(config["stage_filters"]) != len(config["stage_blocks"]):
         raise ValueError(
             "`stage_filters` and `stage_blocks` must have the same length. Received: "
             f"stage_filters={config['stage_filters']!r}, stage_blocks={config['stage_blocks']!r}"
         )
-    deep_vocab = config["deep_vocab_size"]
-    if deep_vocab is not None and (isinstance(deep_vocab, bool) or not isinstance(deep_vocab, int) or deep_vocab < 2):
-        raise ValueError(f"`deep_vocab_size` must be None or an int >= 2. Received: deep_vocab_size={deep_vocab!r}")
-    word_ngrams = config["word_ngrams"]
-    if word_ngrams is not None and (isinstance(word_ngrams, bool) or not isinstance(word_ngrams, int) or word_ngrams < 1):
-        raise ValueError(f"`word_ngrams` must be None or an int >= 1. Received: word_ngrams={word_ngrams!r}")
+    for name, minimum in (("deep_vocab_size", 2), ("word_ngrams", 1)):
+        value = config[name]
+        require(value is None or is_int(value, minimum), name, value, f"None or an int >= {minimum}")
 
 
 def residual_trunk(token_ids, vocabulary_size: int, config: dict):
@@ -234,4 +232,34 @@ class ResTextBackbone(keras.Model):
         return cls(**config)
 
 
-__all__ = ["BACKBONE_DEFAULTS", "ResTextBackbone", "check_backbone_config", "residual_trunk"]
+def check_word_ngrams(word_ngrams: int | None, tokenizer) -> None:
+    """Raises a `ValueError` when a backbone's `word_ngrams` (its trunk reads the words of a word
+    tokenizer's words-then-n-grams ids) does not describe `tokenizer`'s ids."""
+    if word_ngrams is None or word_ngrams == getattr(tokenizer, "ngrams", 1):
+        return
+    received = f"{type(tokenizer).__name__}(ngrams={getattr(tokenizer, 'ngrams', None)!r})"
+    raise ArgumentError(
+        f"`word_ngrams={word_ngrams}` makes the trunk read the words of a WordTokenizer(ngrams={word_ngrams})'s "
+        f"ids, but the tokenizer is a {received}. Pass word_ngrams=None (the trunk reads every id) or the "
+        f"word tokenizer's ngrams. Received: word_ngrams={word_ngrams!r}",
+        argument="word_ngrams",
+    )
+
+
+def vocabulary_bound(tokenizer) -> int:
+    """The id range a tokenizer can produce, known before `adapt`: what the embedding must cover."""
+    try:
+        return tokenizer.vocabulary_size()  # a fixed or given vocabulary
+    except ValueError:
+        pass
+    for key in ("max_tokens", "vocab_size"):
+        bound = getattr(tokenizer, key, None)
+        if bound is not None:
+            return int(bound)
+    raise ValueError(
+        f"Cannot size the model before the tokenizer {tokenizer.name!r} is adapted: it has no `max_tokens`. "
+        "Adapt the tokenizer first, or give it `max_tokens`."
+    )
+
+
+__all__ = ["BACKBONE_DEFAULTS", "ResTextBackbone", "check_backbone_config", "check_word_ngrams", "residual_trunk", "vocabulary_bound"]

@@ -16,6 +16,8 @@ import math
 import keras
 import tensorflow as tf
 
+from keras_restext.checks import check_positive_int, require
+
 # Variables whose name contains one of these are not decayed.
 NO_DECAY = ("bias", "gamma", "beta")
 
@@ -38,12 +40,10 @@ def warmup_cosine_schedule(
     >>> [round(float(schedule(step)), 6) for step in (0, 5, 10, 100)]
     [0.0, 0.0005, 0.001, 0.0]
     """
-    if not 0 < learning_rate < math.inf:  # also refuses NaN, which fails every comparison
-        raise ValueError(f"`learning_rate` must be a finite number > 0. Received: learning_rate={learning_rate!r}")
-    if not isinstance(total_steps, int) or total_steps < 1:
-        raise ValueError(f"`total_steps` must be an int >= 1. Received: total_steps={total_steps!r}")
-    if not 0 <= warmup_fraction < 1:
-        raise ValueError(f"`warmup_fraction` must be in [0, 1). Received: warmup_fraction={warmup_fraction!r}")
+    # The comparisons also refuse NaN, which fails every one.
+    require(0 < learning_rate < math.inf, "learning_rate", learning_rate, "a finite number > 0")
+    check_positive_int("total_steps", total_steps)
+    require(0 <= warmup_fraction < 1, "warmup_fraction", warmup_fraction, "in [0, 1)")
     warmup_steps = int(round(warmup_fraction * total_steps))
     if warmup_steps == 0:
         return keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=total_steps)
@@ -128,8 +128,8 @@ def make_optimizer(
     >>> round(float(optimizer.learning_rate), 6)  # step 0 of the warm-up
     0.0
     """
-    if not 0 <= weight_decay < math.inf:  # NaN used to pass `< 0` and trained to NaN weights
-        raise ValueError(f"`weight_decay` must be a finite number >= 0. Received: weight_decay={weight_decay!r}")
+    # NaN used to pass `< 0` and trained to NaN weights.
+    require(0 <= weight_decay < math.inf, "weight_decay", weight_decay, "a finite number >= 0")
     optimizer = FusedAdamW(
         learning_rate=warmup_cosine_schedule(learning_rate, total_steps, warmup_fraction=warmup_fraction),
         weight_decay=weight_decay,

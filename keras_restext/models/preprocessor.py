@@ -149,6 +149,22 @@ class ResTextPreprocessor(keras.layers.Layer):
                 weights[task] = weights[task] * tf.cast(sample_weight, tf.float32)
         return token_ids, targets, weights
 
+    def compute_output_spec(self, x, y=None, sample_weight=None):
+        """The specs of `call`'s outputs, from the tokenizer's: a symbolic call keeps the batch size
+        (tracing `call` loses it at the tokenizer's ragged-to-dense step)."""
+        token_ids = self.tokenizer.compute_output_spec(x)
+        if y is None:
+            return token_ids
+        batch = token_ids.shape[:1]
+
+        def targets(task: str) -> keras.KerasTensor:
+            return keras.KerasTensor((*batch, len(self.label_vocabulary(task))), dtype="float32")
+
+        if self.tasks is None:
+            return keras.utils.pack_x_y_sample_weight(token_ids, targets(SINGLE_TASK), sample_weight)
+        weights = {task: keras.KerasTensor(batch, dtype="float32") for task in self.tasks}
+        return token_ids, {task: targets(task) for task in self.tasks}, weights
+
     def _encode(self, task: str, labels) -> tuple[tf.Tensor, tf.Tensor]:
         """One task's labels → one-hot targets and a weight that is 0 where the label is missing."""
         vocabulary = self.label_vocabulary(task)

@@ -9,7 +9,7 @@ import keras
 import numpy as np
 
 from keras_restext.data.errors import DataError, shorten
-from keras_restext.models.classifier import find_layer
+from keras_restext.models.nested_layers import find_layer
 
 
 @dataclass

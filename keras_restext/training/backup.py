@@ -26,13 +26,10 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from keras_restext.errors import DamagedBackup
 from keras_restext.files import ensure_free_space, remove_dead_temporaries, write_bytes_atomically
 
 STATE_FILE = "state.json"
-
-
-class DamagedBackup(ValueError):
-    """A backup whose state file is missing, truncated or of another model: it is not loaded."""
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from keras_restext.models import get_preset
+from keras_restext.models.auto_preset import AUTO
+from keras_restext.checks import check_choice, check_positive_int, require
 
 MIXED_PRECISION = (None, "bfloat16", "float16")
 # The schedule settings that override the preset's training recipe when they are not None.
@@ -87,7 +89,8 @@ class ModelConfig:
     """The network the run builds.
 
     Attributes:
-        preset: the preset that sets tokenizer, model and training defaults.
+        preset: the preset that sets tokenizer, model and training defaults; "auto" (the default)
+            picks one from the training texts (`keras_restext.models.auto_preset.choose_preset`).
         overrides: model arguments (of `ResTextBackbone` and `ResTextClassifier`, as
             `build_resnet_classifier` takes them) that override the preset.
         embeddings: a word2vec / GloVe / fastText `.vec` text file of pretrained word vectors for the
@@ -96,7 +99,7 @@ class ModelConfig:
             ("static", False).
     """
 
-    preset: str = "restext_base"
+    preset: str = "auto"
     overrides: dict = field(default_factory=dict)
     embeddings: str | None = None
     embeddings_trainable: bool = True
@@ -250,8 +253,14 @@ class TrainConfig:
         """The preset merged with the overrides: `{"tokenizer": ..., "model": ..., "training": ...}`.
 
         Raises:
-            ValueError: an unknown preset, or a setting out of its range.
+            ValueError: an unknown preset, "auto" (`train` resolves it from the training texts
+                first), or a setting out of its range.
         """
+        if self.model.preset == AUTO:
+            raise ValueError(
+                "`preset='auto'` picks a preset from the training texts: train() resolves it after reading them "
+                "(`keras_restext.models.auto_preset.choose_preset`). Name a preset to resolve a config without data."
+            )
         config = get_preset(self.model.preset)
         for key in RECIPE_KEYS:
             value = getattr(self.schedule, key)
@@ -268,11 +277,8 @@ class TrainConfig:
         config["training"]["mixed_precision"] = self.runtime.mixed_precision
         _check_training(config["training"])
         fraction = self.data.validation_fraction
-        if not 0 <= fraction < 1:
-            raise ValueError(f"`validation_fraction` must be in [0, 1). Received: validation_fraction={fraction!r}")
-        steps = self.runtime.steps_per_execution
-        if not isinstance(steps, int) or steps < 1:
-            raise ValueError(f"`steps_per_execution` must be an int >= 1. Received: steps_per_execution={steps!r}")
+        require(0 <= fraction < 1, "validation_fraction", fraction, "in [0, 1)")
+        check_positive_int("steps_per_execution", self.runtime.steps_per_execution)
         return config
 
     def output_dir(self) -> str:
@@ -286,20 +292,11 @@ class TrainConfig:
 
 def _check_training(training: dict) -> None:
     for key in ("epochs", "batch_size"):
-        if not isinstance(training[key], int) or training[key] < 1:
-            raise ValueError(f"`{key}` must be an int >= 1. Received: {key}={training[key]!r}")
-    if not 0 < training["learning_rate"] < math.inf:  # also refuses NaN, which fails every comparison
-        raise ValueError(
-            f"`learning_rate` must be a finite number > 0. Received: learning_rate={training['learning_rate']!r}"
-        )
-    if training.get("mixed_precision") not in MIXED_PRECISION:
-        raise ValueError(
-            f"`mixed_precision` must be one of {MIXED_PRECISION}. Received: mixed_precision={training['mixed_precision']!r}"
-        )
-    if not 0 <= training["label_smoothing"] < 1:
-        raise ValueError(
-            f"`label_smoothing` must be in [0, 1). Received: label_smoothing={training['label_smoothing']!r}"
-        )
+        check_positive_int(key, training[key])
+    # The comparisons also refuse NaN, which fails every one.
+    require(0 < training["learning_rate"] < math.inf, "learning_rate", training["learning_rate"], "a finite number > 0")
+    check_choice("mixed_precision", training.get("mixed_precision"), MIXED_PRECISION)
+    require(0 <= training["label_smoothing"] < 1, "label_smoothing", training["label_smoothing"], "in [0, 1)")
 
 
 __all__ = [

@@ -21,6 +21,9 @@ import tempfile
 
 import tensorflow as tf
 
+from keras_restext.checks import check_choice
+from keras_restext.errors import ArgumentError
+
 STRATEGIES = ("auto", "default", "mirrored", "multiworker", "tpu")
 
 
@@ -50,8 +53,7 @@ def get_strategy(name: str = "auto", *, tpu: str | None = None) -> tf.distribute
     >>> with strategy.scope():
     ...     model = keras_restext.build_resnet_classifier(2, 20000)
     """
-    if name not in STRATEGIES:
-        raise ValueError(f"`strategy` must be one of {STRATEGIES}. Received: strategy={name!r}")
+    check_choice("strategy", name, STRATEGIES)
     if name == "auto":
         # Only look for a TPU when the environment names one: the resolver probes the network otherwise.
         resolver = _find_tpu(tpu) if (tpu or os.environ.get("TPU_NAME")) else None
@@ -68,11 +70,17 @@ def get_strategy(name: str = "auto", *, tpu: str | None = None) -> tf.distribute
         return tf.distribute.MirroredStrategy(devices)
     if name == "multiworker":
         if "TF_CONFIG" not in os.environ:
-            raise ValueError("`strategy='multiworker'` needs the TF_CONFIG environment variable (see docs/scaling.md).")
+            raise ArgumentError(
+                "`strategy='multiworker'` needs the TF_CONFIG environment variable (see docs/scaling.md).",
+                argument="strategy",
+            )
         return tf.distribute.MultiWorkerMirroredStrategy()
     resolver = _find_tpu(tpu)
     if resolver is None:
-        raise ValueError(f"`strategy='tpu'` found no TPU (tpu={tpu!r}). Pass `tpu=` or set TPU_NAME, or use another strategy.")
+        raise ArgumentError(
+            f"`strategy='tpu'` found no TPU (tpu={tpu!r}). Pass `tpu=` or set TPU_NAME, or use another strategy.",
+            argument="tpu",
+        )
     return tf.distribute.TPUStrategy(resolver)
 
 

@@ -42,10 +42,12 @@ import numpy as np
 import tensorflow as tf
 
 from keras_restext.data.tasks import TaskData, build_task_pipeline, read_tasks, tasks_from_columns
-from keras_restext.training.distribute import patch_for_multiworker
+from keras_restext.errors import ArgumentError
 from keras_restext.training.metrics import evaluate_texts
 from keras_restext.training.config import TrainConfig
-from keras_restext.training.trainer import RUN_KEYS, TrainResult, run_optimizer, run_training
+from keras_restext.training.result import TrainResult
+from keras_restext.training.run_folder import RUN_KEYS
+from keras_restext.training.trainer import run_training
 
 MEAN_ACCURACY = "mean_task_accuracy"
 DEFAULT_MONITOR = "val_" + MEAN_ACCURACY
@@ -99,43 +101,6 @@ class MeanTaskAccuracy(keras.callbacks.Callback):
                 logs[f"{prefix}{MEAN_ACCURACY}"] = float(np.mean(values))
 
 
-def multitask_losses(training: dict, loss_weights: Mapping[str, float]) -> dict:
-    """The `compile` arguments of several tasks: per task a label-smoothed cross-entropy weighted by
-    the sample weights (so missing labels are masked) and by the task's loss weight, and an
-    accuracy over the labelled examples."""
-    tasks = list(loss_weights)
-    return {
-        "loss": {t: keras.losses.CategoricalCrossentropy(label_smoothing=training["label_smoothing"]) for t in tasks},
-        "loss_weights": {t: float(loss_weights[t]) for t in tasks},
-        "metrics": None,  # accuracy only over the labelled examples: `weighted_metrics`
-        "weighted_metrics": {t: ["accuracy"] for t in tasks},
-    }
-
-
-def compile_multitask(
-    classifier: keras.Model,
-    training: dict,
-    total_steps: int,
-    loss_weights: Mapping[str, float],
-    *,
-    strategy: tf.distribute.Strategy | None = None,
-    jit_compile: bool | str = "auto",
-    steps_per_execution: int = 1,
-) -> keras.Model:
-    """Compiles a multi-task token-id classifier (`build_resnet_classifier(tasks=...)`) with
-    `train_multitask`'s recipe: AdamW with warm-up and cosine decay (the learning rate scaled
-    linearly with the strategy's replicas) and `multitask_losses`."""
-    strategy = strategy or tf.distribute.get_strategy()
-    classifier.compile(
-        optimizer=run_optimizer(training, total_steps, strategy),
-        **multitask_losses(training, loss_weights),
-        jit_compile=jit_compile,
-        steps_per_execution=steps_per_execution,
-    )
-    patch_for_multiworker(classifier)
-    return classifier
-
-
 def _fingerprint(tasks: Mapping[str, TaskData], config: TrainConfig, resolved: dict) -> dict:
     def name(source):
         key = _source_key(source)
@@ -185,11 +150,15 @@ class SeveralTasks:
         check_task_names(self.names)
         data = config.data
         if data.label_names:
-            raise ValueError("`label_names` renames one task's labels; name the classes in each task's data instead.")
+            raise ArgumentError(
+                "`label_names` renames one task's labels; name the classes in each task's data instead.",
+                argument="label_names",
+            )
         if data.on_bad_row not in (None, "error"):
-            raise ValueError(
+            raise ArgumentError(
                 f"`on_bad_row={data.on_bad_row!r}` is for one task; a multi-task run stops at a malformed row "
-                "(rows without a task's label are skipped for that task already)."
+                "(rows without a task's label are skipped for that task already).",
+                argument="on_bad_row",
             )
         self.splits, self.labels = read_tasks(
             self.tasks, format=data.format, text_column=data.text_column, label_column=data.label_column,
@@ -224,8 +193,9 @@ class SeveralTasks:
     def heads(self) -> dict:
         return {"tasks": {task: len(self.labels[task]) for task in self.names}}
 
-    def compile_arguments(self, training: dict) -> dict:
-        return multitask_losses(training, {task: self.tasks[task].loss_weight for task in self.names})
+    def loss_weights(self) -> dict[str, float]:
+        """Task → the weight of its loss in `ResTextClassifier.compile`."""
+        return {task: self.tasks[task].loss_weight for task in self.names}
 
     def monitor(self, config: TrainConfig) -> str:
         monitor = config.schedule.monitor
@@ -311,7 +281,6 @@ __all__ = [
     "MeanTaskAccuracy",
     "TaskData",
     "check_task_names",
-    "compile_multitask",
     "tasks_from_columns",
     "train_multitask",
 ]

@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import keras
 
-from keras_restext.models.classifier import leaf_layers
+from keras_restext.models.nested_layers import leaf_layers
 
 STAGE_PREFIX = "stage"
 

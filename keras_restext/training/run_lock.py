@@ -11,11 +11,9 @@ import contextlib
 import fcntl
 import os
 
+from keras_restext.errors import RunFolderInUse
+
 LOCK_FILE = ".lock"
-
-
-class RunFolderInUse(ValueError):
-    """Another live process holds the run folder's lock."""
 
 
 @contextlib.contextmanager

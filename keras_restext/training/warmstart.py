@@ -14,13 +14,13 @@ main `fit`:
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 
 import keras
 import tensorflow as tf
 
-from keras_restext.models.classifier import MODEL_DEFAULTS
+from keras_restext.data.pipeline import quiet_end_of_data
+from keras_restext.models.model_config import MODEL_DEFAULTS
 from keras_restext.models.word_vectors import WordVectors, load_word_vectors, set_embedding_weights
 from keras_restext.training.progressive import grow, stage_count, stage_epochs, transfer_weights
 
@@ -129,8 +129,7 @@ def pretrain_stages(
         return model
 
     def fit(model: keras.Model, stage_epochs_: int) -> None:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Your input ran out of data")
+        with quiet_end_of_data():
             model.fit(train_data, validation_data=validation_data, epochs=stage_epochs_, shuffle=False, verbose=verbose)
 
     stages = stage_count(model_config)

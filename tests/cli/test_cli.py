@@ -28,7 +28,8 @@ def test_help(command, capsys):
 def test_presets_table(capsys):
     assert main(["presets"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("restext_base ")
+    assert lines[0].startswith("auto ") and "classes" in lines[0]  # the default, then the presets
+    assert lines[1].startswith("restext_base ")
     assert any(line.startswith("vdcnn_29 ") for line in lines)
 
 
@@ -293,7 +294,7 @@ def test_deep_loss_weight_reaches_the_run_settings(tmp_path, capsys):
     assert (export / "1" / "saved_model.pb").exists()
     # Without a wide branch the deep logits are the model's own: the model's ValueError, one line, exit code 2.
     assert main([*argv, "--preset", "restext_small", "--deep-loss-weight", "1", "--output", str(tmp_path / "small")]) == 2
-    assert "`deep_loss_weight` needs a wide branch" in capsys.readouterr().err
+    assert "--deep-loss-weight needs a wide branch" in capsys.readouterr().err  # the flag, not `deep_loss_weight`
     with pytest.raises(SystemExit) as info:
         main([*argv, "--deep-loss-weight", "-1"])
     assert info.value.code == 2

@@ -1,15 +1,10 @@
 import json
 import math
 
-from keras_restext.export.artifacts import (
-    model_card,
-    plot_confusion_matrix,
-    plot_training_curves,
-    read_labels,
-    training_curves_figure,
-    write_json,
-    write_labels,
-)
+from keras_restext.data.labels import write_labels
+from keras_restext.export.artifacts import read_labels, write_json
+from keras_restext.export.card import model_card
+from keras_restext.export.plots import plot_confusion_matrix, plot_training_curves, training_curves_figure
 from keras_restext.training.metrics import classification_report
 
 

@@ -18,14 +18,9 @@ import tensorflow as tf
 
 from keras_restext.data import make_tokenizer
 from keras_restext.export import SIGNATURE, export_saved_model
-from keras_restext.export.litert import (
-    convert_ids_model,
-    convert_text_model,
-    convertible_tokenizer,
-    export_litert,
-    operator_names,
-    text_function,
-)
+from keras_restext.export.flatbuffer_ops import operator_names
+from keras_restext.export.litert import convert_ids_model, convert_text_model, export_litert, text_function
+from keras_restext.export.litert_tokenizers import convertible_tokenizer
 from tests.export.test_session_loader import EXPORTS, TEXTS, eager_predict
 
 DATA = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data")

@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 
 from keras_restext.data.tokenizers import WordTokenizer
-from keras_restext.export.litert import LiteRTWordTokenizer
+from keras_restext.export.litert_tokenizers import LiteRTWordTokenizer
 from keras_restext.export.ngram_lookup import NGramLookup
 from tests.export.test_litert import real_texts
 

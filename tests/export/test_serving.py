@@ -22,7 +22,7 @@ from keras_restext.export import (
     serving_labels,
     write_export,
 )
-from keras_restext.export.artifacts import list_versions, next_version, write_version_atomically
+from keras_restext.export.versions import list_versions, next_version, write_version_atomically
 from tests.training.helpers import predict_in_fresh_python
 
 LABELS = ["negative", "neutral", "positive"]

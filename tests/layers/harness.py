@@ -5,11 +5,14 @@
 1. serialization: `get_config` → `from_config` gives the same config, and so does
    `serialize_keras_object` → JSON → `deserialize_keras_object`;
 2. shapes and dtypes: `compute_output_spec` (and `compute_output_shape`, where the layer defines it)
-   on a symbolic input agrees with a real call, and the output dtype is the layer's compute dtype;
+   on a symbolic input agrees with a real call, output by output (a layer may return a dict), and the
+   (first) output's dtype is the layer's compute dtype: a layer's dtype is its output's, as in Keras
+   and KerasHub (int32 for a tokenizer or an id layer);
 3. `.keras` save and load of a tiny functional model around the layer: same outputs;
 4. precision: under `mixed_bfloat16` and `mixed_float16` the outputs and `compute_output_spec` are in
    the policy's compute dtype (or, for a layer that declares a fixed dtype, in that dtype whatever
-   the policy), and float weights in its variable dtype;
+   the policy), and float weights in its variable dtype; an id layer (an integer dtype) refuses a
+   mixed policy passed as its `dtype`;
 5. padding invariance (`padding="mask"`: float sequences with a mask and garbage in the padded
    steps; `padding="ids"`: token ids padded with 0): two paddings of the same sequences, of odd and
    even length, give the same outputs on the valid positions;
@@ -43,6 +46,7 @@ def run_layer_test(
     expected_output_shape: tuple | None = None,
     padding: str | None = None,
     follows_policy: bool = True,
+    output_dtype: str | None = None,
     run_training_check: bool = True,
     run_precision_checks: bool = True,
     run_saving_check: bool = True,
@@ -60,6 +64,8 @@ def run_layer_test(
             None (no padding check).
         follows_policy: False for a layer that declares its own dtype (ids, strings) and keeps it
             under every dtype policy.
+        output_dtype: the dtype of the (first) output under every policy when it is not the layer's
+            compute dtype (`LabelOutputs`: float32 probabilities; `ResTextPreprocessor`: int32 ids).
         run_training_check: take one training step (a layer with trainable weights).
         run_precision_checks: run the mixed-precision checks.
         run_saving_check: save and load a `.keras` model around the layer.
@@ -75,14 +81,15 @@ def run_layer_test(
         raise ValueError(f"`padding` must be one of {PADDINGS}. Received: padding={padding!r}")
     keras.utils.set_random_seed(seed)  # the same initial weights on every run: a failure repeats
     init_kwargs = dict(init_kwargs)
-    name = f"{layer_cls.__name__}({', '.join(f'{k}={v!r}' for k, v in init_kwargs.items())})"
+    name = describe(layer_cls, init_kwargs)
     run_serialization_test(layer_cls(**init_kwargs), name)
     layer = layer_cls(**init_kwargs)
-    output = run_shape_and_dtype_test(layer, input_data, name, expected_output_shape, follows_policy=follows_policy)
+    dtypes = {"follows_policy": follows_policy, "output_dtype": output_dtype}
+    output = run_shape_and_dtype_test(layer, input_data, name, expected_output_shape, **dtypes)
     if run_saving_check:
         run_saving_test(layer_cls, init_kwargs, input_data, name)
     if run_precision_checks:
-        run_precision_test(layer_cls, init_kwargs, input_data, name, follows_policy=follows_policy)
+        run_precision_test(layer_cls, init_kwargs, input_data, name, **dtypes)
     if padding is not None:
         run_padding_test(layer_cls, init_kwargs, input_data, name, padding)
     if run_training_check:
@@ -91,7 +98,12 @@ def run_layer_test(
         raise AssertionError(f"{name} has trainable weights: run its training check")
     # A training-mode call (dropout, drop path, batch statistics) works and keeps the shape.
     training_output = layer(input_data, training=True)
-    assert tuple(training_output.shape) == tuple(output.shape), f"{name}: training=True changes the shape"
+    assert _shapes(training_output) == _shapes(output), f"{name}: training=True changes the shape"
+
+
+def describe(cls: type, init_kwargs: Mapping) -> str:
+    """How a failure names the object under test: its class and arguments."""
+    return f"{cls.__name__}({', '.join(f'{k}={v!r}' for k, v in init_kwargs.items())})"
 
 
 def run_serialization_test(layer: keras.layers.Layer, name: str) -> None:
@@ -113,17 +125,59 @@ def _dtype(x) -> str:
     return keras.backend.standardize_dtype(x.dtype)
 
 
-def _declared_dtype(layer: keras.layers.Layer) -> str | None:
-    """The dtype the layer's outputs must have: its compute dtype (None for a string layer, whose
-    compute dtype is its input's)."""
-    dtype = keras.backend.standardize_dtype(layer.compute_dtype)
-    return None if dtype == "string" else dtype
+def _first(output):
+    """The first output of a layer that may return a dict (in its order) or a tuple."""
+    while isinstance(output, (Mapping, tuple, list)):
+        output = next(iter(output.values())) if isinstance(output, Mapping) else output[0]
+    return output
 
 
-def _symbolic(input_data: np.ndarray, dynamic_time: bool = False) -> keras.KerasTensor:
+def _shapes(output) -> list[tuple]:
+    return [tuple(x.shape) for x in keras.tree.flatten(output)]
+
+
+def _numpy(output):
+    return keras.tree.map_structure(ops.convert_to_numpy, output)
+
+
+def assert_specs_agree(spec, output, where: str) -> None:
+    """`compute_output_spec`'s result and a real call's output: the same structure (dicts, tuples),
+    and for every output the same dtype and every known dimension the same.
+
+    Args:
+        spec: what `compute_output_spec` returned.
+        output: what the real call returned.
+        where: the start of a failure's message (the layer, the policy, the input).
+    """
+    keras.tree.assert_same_structure(spec, output)
+    for path, (s, o) in zip(_paths(output), zip(keras.tree.flatten(spec), keras.tree.flatten(output))):
+        assert _dtype(s) == _dtype(o), f"{where}{path} gives {_dtype(s)}, the call {_dtype(o)}"
+        assert _shape_agrees(tuple(s.shape), tuple(o.shape)), (
+            f"{where}{path} gives shape {tuple(s.shape)}, the call {tuple(o.shape)}"
+        )
+
+
+def _paths(output) -> list[str]:
+    """A label per output, in `keras.tree.flatten` order: "" for one output, " [key]" for a dict's."""
+    flat = keras.tree.flatten(output)
+    if len(flat) == 1:
+        return [""]
+    if isinstance(output, Mapping):
+        return [f" [{key!r}]" for key in sorted(output)]
+    return [f" [{index}]" for index in range(len(flat))]
+
+
+def _declared_dtype(layer: keras.layers.Layer) -> str:
+    """The dtype the layer's outputs must have: its compute dtype (Keras' convention: a layer's
+    dtype is its output's, so a tokenizer's is int32, not its input's "string")."""
+    return keras.backend.standardize_dtype(layer.compute_dtype)
+
+
+def _symbolic(input_data: np.ndarray, dynamic: bool = False) -> keras.KerasTensor:
+    """A symbolic input like `input_data`; `dynamic`: with an unknown batch size and length."""
     shape = tuple(input_data.shape)
-    if dynamic_time and len(shape) >= 2:
-        shape = (None, None, *shape[2:])
+    if dynamic:
+        shape = (None, None, *shape[2:])[: len(shape)]
     return keras.KerasTensor(shape, dtype=_input_dtype(input_data))
 
 
@@ -147,42 +201,44 @@ def run_shape_and_dtype_test(
     expected_output_shape: tuple | None = None,
     *,
     follows_policy: bool = True,
+    output_dtype: str | None = None,
     policy: str = "float32",
 ):
-    """A real call, `compute_output_spec` and `compute_output_shape` agree on shape and dtype;
-    returns the real output."""
+    """A real call, `compute_output_spec` and `compute_output_shape` agree on shapes and dtypes, and
+    on an input of known shape the symbolic batch size is known; returns the real output."""
     output = layer(input_data)
-    real_shape, real_dtype = tuple(output.shape), _dtype(output)
+    real_shape, real_dtype = tuple(_first(output).shape), _dtype(_first(output))
     if expected_output_shape is not None:
         assert real_shape == tuple(expected_output_shape), f"{name}: output shape {real_shape}, expected {expected_output_shape}"
     declared = _declared_dtype(layer)
-    if declared is not None:
-        assert real_dtype == declared, (
-            f"{name} under {policy}: the call returns {real_dtype}, but the layer's compute dtype is {declared}"
-        )
+    expected_dtype = output_dtype or declared
+    source = "it always returns" if output_dtype else "the layer's compute dtype is"
+    assert real_dtype == expected_dtype, f"{name} under {policy}: the call returns {real_dtype}, but {source} {expected_dtype}"
     if follows_policy:
         expected = keras.DTypePolicy(policy).compute_dtype
         assert declared == expected, f"{name} under {policy}: compute dtype {declared}, the policy's is {expected}"
-    for dynamic_time in (False, True):
-        kind = "with an unknown batch and length" if dynamic_time else "with the input's shape"
-        try:
-            spec = layer.compute_output_spec(_symbolic(input_data, dynamic_time))
-        except Exception as error:  # Keras' own message is pages long; its first line says enough
-            lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-            summary = " ... ".join(dict.fromkeys([lines[0], lines[-1]])) if lines else type(error).__name__
-            raise AssertionError(f"{name} under {policy}: compute_output_spec ({kind}) fails: {summary}") from error
-        assert _dtype(spec) == real_dtype, (
-            f"{name} under {policy}: compute_output_spec ({kind}) gives {_dtype(spec)}, the call {real_dtype}"
-        )
-        assert _shape_agrees(tuple(spec.shape), real_shape), (
-            f"{name}: compute_output_spec ({kind}) gives shape {tuple(spec.shape)}, the call {real_shape}"
-        )
+    for dynamic in (False, True):
+        kind = "with an unknown batch and length" if dynamic else "with the input's shape"
+        spec = _output_spec(layer, _symbolic(input_data, dynamic), f"{name} under {policy}: compute_output_spec ({kind})")
+        assert_specs_agree(spec, output, f"{name} under {policy}: compute_output_spec ({kind})")
+        if not dynamic:  # KerasHub's symbolic call test: the batch size survives a symbolic call
+            for path, s in zip(_paths(output), keras.tree.flatten(spec)):
+                assert not s.shape or s.shape[0] == real_shape[0], (
+                    f"{name}: compute_output_spec{path} loses the batch size: {tuple(s.shape)} for {real_shape[0]} inputs"
+                )
         if _defines_compute_output_shape(layer):
-            shape = tuple(layer.compute_output_shape(_symbolic(input_data, dynamic_time).shape))
-            assert _shape_agrees(shape, real_shape), (
-                f"{name}: compute_output_shape ({kind}) gives {shape}, the call {real_shape}"
-            )
+            shape = tuple(layer.compute_output_shape(_symbolic(input_data, dynamic).shape))
+            assert _shape_agrees(shape, real_shape), f"{name}: compute_output_shape ({kind}) gives {shape}, the call {real_shape}"
     return output
+
+
+def _output_spec(layer: keras.layers.Layer, inputs, where: str):
+    try:
+        return layer.compute_output_spec(inputs)
+    except Exception as error:  # Keras' own message is pages long; its first line says enough
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        summary = " ... ".join(dict.fromkeys([lines[0], lines[-1]])) if lines else type(error).__name__
+        raise AssertionError(f"{where} fails: {summary}") from error
 
 
 def _tiny_model(layer: keras.layers.Layer, input_data: np.ndarray, with_mask: bool) -> keras.Model:
@@ -230,7 +286,7 @@ def run_saving_test(layer_cls, init_kwargs: Mapping, input_data: np.ndarray, nam
     inputs, with_mask = _inputs(layer, input_data, "mask")
     model = _tiny_model(layer, input_data, with_mask)
     _randomize_weights(model)
-    before = ops.convert_to_numpy(model(inputs, training=False))
+    before = _numpy(model(inputs, training=False))
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "model.keras")
         model.save(path)
@@ -239,12 +295,29 @@ def run_saving_test(layer_cls, init_kwargs: Mapping, input_data: np.ndarray, nam
     assert revived, f"{name}: the loaded model holds no {layer_cls.__name__}"
     for a, b in zip(model.weights, loaded.weights):
         np.testing.assert_array_equal(ops.convert_to_numpy(a), ops.convert_to_numpy(b), err_msg=f"{name}: weight {a.path}")
-    after = ops.convert_to_numpy(loaded(inputs, training=False))
-    np.testing.assert_allclose(after, before, rtol=1e-6, atol=1e-6, err_msg=f"{name}: outputs after a .keras round trip")
+    after = _numpy(loaded(inputs, training=False))
+    assert_outputs_equal(after, before, f"{name}: outputs after a .keras round trip")
+
+
+def assert_outputs_equal(actual, expected, message: str, tolerance: float = 1e-6) -> None:
+    """The same structure and values: floats within `tolerance`, ids and strings exactly."""
+    keras.tree.assert_same_structure(actual, expected)
+    for path, a, b in zip(_paths(expected), keras.tree.flatten(actual), keras.tree.flatten(expected)):
+        a, b = np.asarray(a), np.asarray(b)
+        if b.dtype.kind == "f":
+            np.testing.assert_allclose(a, b, rtol=tolerance, atol=tolerance, err_msg=f"{message}{path}")
+        else:
+            np.testing.assert_array_equal(a, b, err_msg=f"{message}{path}")
 
 
 def run_precision_test(
-    layer_cls, init_kwargs: Mapping, input_data: np.ndarray, name: str, *, follows_policy: bool = True
+    layer_cls,
+    init_kwargs: Mapping,
+    input_data: np.ndarray,
+    name: str,
+    *,
+    follows_policy: bool = True,
+    output_dtype: str | None = None,
 ) -> None:
     """Under each mixed policy: outputs and `compute_output_spec` in the compute dtype, float
     weights in the variable dtype, finite outputs."""
@@ -256,12 +329,15 @@ def run_precision_test(
             kwargs = {**init_kwargs, "dtype": policy} if follows_policy else dict(init_kwargs)
             layer = layer_cls(**kwargs)
             output = run_shape_and_dtype_test(
-                layer, input_data, name, follows_policy=follows_policy, policy=policy_name
+                layer, input_data, name, follows_policy=follows_policy, output_dtype=output_dtype, policy=policy_name
             )
-            if keras.backend.is_float_dtype(_dtype(output)):
-                assert np.all(np.isfinite(ops.convert_to_numpy(ops.cast(output, "float32")))), (
-                    f"{name} under {policy_name}: non-finite outputs"
-                )
+            if not follows_policy and output_dtype is None and not keras.backend.is_float_dtype(layer.compute_dtype):
+                _assert_refuses(layer_cls, {**init_kwargs, "dtype": policy_name}, f"{name} with dtype={policy_name!r}")
+            for path, value in zip(_paths(output), keras.tree.flatten(output)):
+                if keras.backend.is_float_dtype(_dtype(value)):
+                    assert np.all(np.isfinite(ops.convert_to_numpy(ops.cast(value, "float32")))), (
+                        f"{name} under {policy_name}: non-finite outputs{path}"
+                    )
             for weight in layer.weights:
                 if keras.backend.is_float_dtype(weight.dtype):
                     assert _dtype(weight) == policy.variable_dtype, (
@@ -270,6 +346,17 @@ def run_precision_test(
                     )
     finally:
         keras.config.set_dtype_policy(previous)
+
+
+def _assert_refuses(layer_cls, init_kwargs: Mapping, name: str) -> None:
+    """An id layer (its dtype is its output's, an integer) refuses a float dtype policy, in the
+    package's wording, rather than cast its ids to floats (id 3001 is 3000.0 in float16)."""
+    try:
+        layer_cls(**init_kwargs)
+    except ValueError as error:
+        assert "`dtype` must be" in str(error) and "Received: dtype=" in str(error), f"{name}: {error}"
+        return
+    raise AssertionError(f"{name}: an id layer takes a float dtype policy; it must refuse it (ValueError)")
 
 
 def _pad(input_data: np.ndarray, lengths: list[int], padded_length: int, padding: str, seed: int):

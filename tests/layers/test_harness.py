@@ -1,17 +1,30 @@
-"""Every registered layer of keras_restext through the one layer-test harness (tests/layers/harness.py)."""
+"""Every registered layer of keras_restext through the one layer-test harness (tests/layers/harness.py).
+
+The layers are found by package (`keras.saving.get_custom_objects()`, keys "keras_restext>..."), so
+a new layer anywhere in the package fails `test_every_registered_layer_goes_through_the_harness`
+until it has a case here. The models and the optimizer go through tests/models/harness.py.
+"""
+
+import importlib
+import pkgutil
 
 import keras
 import numpy as np
 import pytest
 
+import keras_restext
 import keras_restext.data.tokenizers as tokenizers
 import keras_restext.layers as layers
+from keras_restext.serving import LabelOutputs
+from keras_restext.models.preprocessor import ResTextPreprocessor
 from tests.layers.harness import run_layer_test
 
 RNG = np.random.default_rng(0)
 SEQUENCES = RNG.normal(size=(3, 7, 4)).astype("float32")  # [batch, time, channels]
 IDS = RNG.integers(1, 20, size=(3, 7)).astype("int32")  # token ids, 0 = padding
 TEXTS = np.array(["a great film", "dull, dull film", ""], dtype=object)
+PROBABILITIES = np.array([[0.2, 0.8], [0.6, 0.4], [0.5, 0.5]], "float32")
+WORDS = ["film", "dull", "great"]
 
 # (id, layer class, init kwargs, input, harness options)
 CASES = [
@@ -58,6 +71,20 @@ CASES = [
     ("wordpiece_tokenizer", tokenizers.WordPieceTokenizer,
      {"vocabulary": ["[PAD]", "[UNK]", "a", "film", "great", "du", "##ll", ","], "max_length": 8}, TEXTS,
      {"follows_policy": False, "run_training_check": False}),
+    # The serving outputs: float32 probabilities (whatever the policy), int64 ids, strings.
+    ("label_outputs", LabelOutputs, {"labels": ["neg", "pos"]}, PROBABILITIES,
+     {"output_dtype": "float32", "run_training_check": False, "expected_output_shape": (3, 2)}),
+    ("label_outputs_task", LabelOutputs, {"labels": ["neg", "pos"], "task": "sentiment"}, PROBABILITIES,
+     {"output_dtype": "float32", "run_training_check": False}),
+    # Its vocabulary is a `.keras` asset, not config: the saving check covers `save_assets`.
+    ("preprocessor", ResTextPreprocessor,
+     {"tokenizer": tokenizers.WordTokenizer(vocabulary=WORDS, max_length=8), "labels": ["neg", "pos"]}, TEXTS,
+     {"follows_policy": False, "output_dtype": "int32", "run_training_check": False}),
+    ("preprocessor_char_tasks", ResTextPreprocessor,
+     {"tokenizer": tokenizers.CharTokenizer(alphabet="vdcnn", max_length=16, pad_to_max_length=True),
+      "labels": {"topic": ["a", "b", "c"], "sentiment": ["neg", "pos"]}, "tasks": ["topic", "sentiment"]}, TEXTS,
+     {"follows_policy": False, "output_dtype": "int32", "run_training_check": False,
+      "expected_output_shape": (3, 16)}),
 ]  # fmt: skip
 
 
@@ -66,13 +93,18 @@ def test_layer(layer_cls, init_kwargs, input_data, options):
     run_layer_test(layer_cls, init_kwargs, input_data, **options)
 
 
+def registered_objects() -> dict[str, type]:
+    """Every Keras object that keras_restext registers, by its registered name ("keras_restext>Name"):
+    every module of the package is imported first, so that none is missed for not being imported."""
+    for info in pkgutil.walk_packages(keras_restext.__path__, "keras_restext."):
+        importlib.import_module(info.name)
+    return {key: obj for key, obj in keras.saving.get_custom_objects().items() if key.startswith("keras_restext>")}
+
+
 def test_every_registered_layer_goes_through_the_harness():
     registered = {
-        obj
-        for obj in keras.saving.get_custom_objects().values()
-        if isinstance(obj, type)
-        and issubclass(obj, keras.layers.Layer)
-        and obj.__module__.startswith(("keras_restext.layers", "keras_restext.data.tokenizers"))
+        obj for obj in registered_objects().values() if issubclass(obj, keras.layers.Layer) and not issubclass(obj, keras.Model)
     }
     tested = {case[1] for case in CASES}
-    assert registered and registered <= tested, sorted(cls.__name__ for cls in registered - tested)
+    assert {LabelOutputs, ResTextPreprocessor, layers.ResBlock, tokenizers.WordTokenizer} <= registered
+    assert registered <= tested, f"registered layers without a harness case: {sorted(c.__name__ for c in registered - tested)}"

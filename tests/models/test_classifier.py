@@ -5,7 +5,7 @@ import pytest
 import keras_restext
 from keras_restext import build_resnet_classifier
 from keras_restext.layers import HashedNGrams, token_idf
-from keras_restext.models.classifier import wide_branch_idf
+from keras_restext.models.heads import wide_branch_idf
 
 
 def _padded(rows: list[list[int]], length: int) -> np.ndarray:
@@ -167,7 +167,7 @@ def test_model_config_round_trip():
     model = build_resnet_classifier(3, 64, preset="restext_small", kernel_sizes=(3, 5))
     clone = keras.Model.from_config(model.get_config())
     assert clone.get_config() == model.get_config()
-    assert keras_restext.count_params(clone) == keras_restext.count_params(model)
+    assert clone.count_params() == model.count_params()
 
 
 def test_overrides_win_over_the_preset():
@@ -248,7 +248,7 @@ def test_invalid_arguments_are_explained(kwargs, fragment):
 
 
 def test_find_layer_opens_up_a_task_models_backbone():
-    from keras_restext.models.classifier import find_layer, leaf_layers
+    from keras_restext.models.nested_layers import find_layer, leaf_layers
 
     classifier = keras_restext.ResTextClassifier(
         keras_restext.ResTextBackbone(64, embedding_dim=8, stage_filters=(8,), stage_blocks=(1,)), 2, compile=False

@@ -176,11 +176,9 @@ def test_deep_loss_weight_adds_the_deep_logits_own_cross_entropy(weight):
 
 
 def test_deep_loss_weight_covers_every_task_and_its_missing_labels():
-    from keras_restext.training.multitask import multitask_losses
-
     tasks = {"sentiment": 3, "topic": 3}
     classifier = _deep_supervised(tasks)
-    classifier.compile(optimizer=keras.optimizers.SGD(0.1), **multitask_losses({"label_smoothing": 0.1}, dict.fromkeys(tasks, 1.0)))
+    classifier.compile(optimizer=keras.optimizers.SGD(0.1), loss_weights=dict.fromkeys(tasks, 1.0))
     targets = {"sentiment": TARGETS, "topic": TARGETS[::-1]}
     weights = {"sentiment": np.array([1, 1, 0, 1], "float32"), "topic": np.array([0, 1, 1, 1], "float32")}
     probabilities, deep_logits = classifier._with_deep_logits()(IDS, training=False)

@@ -11,12 +11,12 @@ import tensorflow as tf
 
 from keras_restext.data import DataError, LabelVocabulary, make_tokenizer
 from keras_restext.export import load_predictor
+from keras_restext.models import ResTextClassifier, resolve_model_config
 from keras_restext.training import TaskData, tasks_from_columns, train_multitask
-from keras_restext import build_resnet_classifier
 from keras_restext.data.tasks import Examples, build_task_pipeline, read_tasks
 from keras_restext.training import TrainConfig
-from keras_restext.training.multitask import SeveralTasks, check_task_names, compile_multitask
-from keras_restext.training.trainer import RUN_KEYS
+from keras_restext.training.multitask import SeveralTasks, check_task_names
+from keras_restext.training.run_folder import RUN_KEYS
 
 TREC_CLASSES = ["ABBR", "DESC", "ENTY", "HUM", "LOC", "NUM"]
 
@@ -110,11 +110,12 @@ def test_a_task_without_labels_leaves_its_head_unchanged():
     assert float(tf.reduce_sum(targets["topic"])) == 0 and float(tf.reduce_sum(weights["topic"])) == 0
     assert float(tf.reduce_min(weights["sentiment"])) == 1
 
-    model = build_resnet_classifier(
-        tasks={"sentiment": 2, "topic": 3}, vocab_size=tokenizer.vocabulary_size(), preset="restext_small"
-    )
     training = {"learning_rate": 1e-2, "weight_decay": 0.0, "warmup_fraction": 0.0, "label_smoothing": 0.1}
-    compile_multitask(model, training, total_steps=8, loss_weights={"sentiment": 1.0, "topic": 1.0})
+    model = ResTextClassifier.from_model_config(
+        resolve_model_config("restext_small"), tokenizer.vocabulary_size(), tasks={"sentiment": 2, "topic": 3},
+        recipe=training, compile=False,
+    )
+    model.compile(schedule_steps=8, loss_weights={"sentiment": 1.0, "topic": 1.0})
     before = {name: [np.array(w) for w in model.get_layer(name).weights] for name in ("sentiment", "topic")}
     model.fit(batches, epochs=2, verbose=0, shuffle=False)
     for name, changed in (("topic", False), ("sentiment", True)):

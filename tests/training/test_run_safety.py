@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from keras_restext.cli.main import main
 from keras_restext.export import ExportError, list_versions
-from keras_restext.export.artifacts import remove_dead_exports, write_version_atomically
+from keras_restext.export.versions import remove_dead_exports, write_version_atomically
 from keras_restext.export.loading import load_keras_model
 from keras_restext.training import train
 from keras_restext.training.backup import read_backup
@@ -25,9 +26,19 @@ TINY = {"preset": "restext_small", "epochs": 1, "verbose": 0, "log": None, "tens
 
 
 @pytest.fixture
-def read_only_dir(tmp_path):
-    """A read-only file system (a tmpfs mounted ro): as root, chmod alone does not stop writes."""
-    with mounted_tmpfs(tmp_path / "read_only", "ro,size=1m") as path:
+def read_only_at_export(tmp_path, monkeypatch):
+    """A tmpfs that turns read-only once the run is evaluated, just before it exports: a folder that
+    was writable when the run began (`train` checks it then) and is not at its end."""
+    import keras_restext.training.trainer as trainer
+
+    with mounted_tmpfs(tmp_path / "read_only", "size=1m") as path:
+        evaluate_splits = trainer.evaluate_splits
+
+        def then_read_only(*args, **kwargs):
+            evaluate_splits(*args, **kwargs)
+            subprocess.run(["mount", "-o", "remount,ro", str(path)], check=True)
+
+        monkeypatch.setattr(trainer, "evaluate_splits", then_read_only)
         yield path
 
 
@@ -38,11 +49,11 @@ def _restext(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     )  # fmt: skip
 
 
-def test_a_failed_export_keeps_the_trained_model(tmp_path, read_only_dir):
+def test_a_failed_export_keeps_the_trained_model(tmp_path, read_only_at_export):
     data = write_tsv(tmp_path / "train.tsv", 120)
     run = tmp_path / "run"
-    with pytest.raises(ExportError, match=f"cannot export to {read_only_dir}/sst2: Read-only file system"):
-        train(train=str(data), output=str(run), export=str(read_only_dir / "sst2"), **TINY)
+    with pytest.raises(ExportError, match=f"cannot export to {read_only_at_export}/sst2: Read-only file system"):
+        train(train=str(data), output=str(run), export=str(read_only_at_export / "sst2"), **TINY)
     # The model and its record landed first; the backup stays until an export succeeds.
     assert (run / "model.keras").is_file() and (run / "metrics.json").is_file()
     assert (run / "backup").is_dir()
@@ -57,12 +68,14 @@ def test_a_failed_export_keeps_the_trained_model(tmp_path, read_only_dir):
 
 
 @pytest.mark.slow
-def test_the_cli_says_where_the_model_is_and_reexports_the_run(tmp_path, read_only_dir):
+def test_the_cli_says_where_the_model_is_and_reexports_the_run(tmp_path, read_only_at_export, capsys, monkeypatch):
     data = write_tsv(tmp_path / "train.tsv", 120)
-    failed = _restext("train", "--train", str(data), "--preset", "restext_small", "--epochs", "1",
-                      "--output", "run", "--export", str(read_only_dir / "m"), "--verbose", "0", cwd=tmp_path)  # fmt: skip
-    assert failed.returncode == 2, failed.stderr[-2000:]
-    lines = [line for line in clean_log(failed.stderr).splitlines() if line.strip()]
+    monkeypatch.chdir(tmp_path)
+    code = main(["train", "--train", str(data), "--preset", "restext_small", "--epochs", "1",
+                 "--output", "run", "--export", str(read_only_at_export / "m"), "--verbose", "0"])  # fmt: skip
+    stderr = capsys.readouterr().err
+    assert code == 2, stderr[-2000:]
+    lines = [line for line in clean_log(stderr).splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("restext: error: cannot export to"), lines
     assert "Read-only file system" in lines[0] and "restext export --model run" in lines[0]
     # `restext export --model RUN_FOLDER` takes the run's model.keras.

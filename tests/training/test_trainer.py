@@ -97,7 +97,7 @@ def test_without_validation_every_example_trains_and_the_last_epoch_is_kept(tmp_
         np.testing.assert_array_equal(kept, last)
     assert not (tmp_path / "run" / "best.weights.h5").exists()
     with pytest.raises(ValueError, match=r"`validation_fraction` must be in \[0, 1\). Received: validation_fraction=1"):
-        TrainConfig.from_options(train="x.csv", validation_fraction=1).resolved()
+        TrainConfig.from_options(train="x.csv", preset="restext_base", validation_fraction=1).resolved()
 
 
 def test_unseen_test_label_is_reported_before_training(tmp_path, small_files):
@@ -112,7 +112,7 @@ def test_bad_settings_are_explained(small_files):
     with pytest.raises(ValueError, match="Allowed presets"):
         TrainConfig.from_options(train=str(small_files["train"]), preset="nope").resolved()
     with pytest.raises(ValueError, match="`epochs` must be an int >= 1"):
-        TrainConfig.from_options(train=str(small_files["train"]), epochs=0).resolved()
+        TrainConfig.from_options(train=str(small_files["train"]), preset="restext_base", epochs=0).resolved()
 
 
 def test_a_tokenizer_that_the_trunk_does_not_read_is_refused_before_training(tmp_path, small_files):
@@ -141,7 +141,7 @@ def test_steps_per_execution_changes_speed_not_results(tmp_path, small_files):
     for key in ("loss", "val_loss"):
         np.testing.assert_allclose(many[key], one[key], rtol=0.03)
     with pytest.raises(ValueError, match="`steps_per_execution` must be an int >= 1. Received: steps_per_execution=0"):
-        TrainConfig.from_options(train=str(small_files["train"]), steps_per_execution=0).resolved()
+        TrainConfig.from_options(train=str(small_files["train"]), preset="restext_base", steps_per_execution=0).resolved()
 
 
 def test_a_backup_of_another_run_is_not_resumed(tmp_path, small_files):
@@ -229,3 +229,24 @@ def test_the_wide_branch_weighs_tokens_by_the_training_texts_idf(tmp_path, small
         df = sum(token in row for row in distinct)
         assert idf[token] == pytest.approx(np.log((1 + len(texts)) / (1 + df)) + 1, rel=1e-5)
     assert idf[0] == 0
+
+
+@pytest.mark.parametrize("words, chosen", [(8, "restext_base"), (120, "dpcnn")])
+def test_train_defaults_to_auto_and_records_its_choice(tmp_path, words, chosen):
+    """`train` without a preset picks one from the data (here the texts' lengths), says so in one
+    line, and records the choice in metrics.json, the model card and the export."""
+    train_file = write_tsv(tmp_path / "train.tsv", 64, seed=0, words=words)
+    logged = []
+    result = train(
+        train=str(train_file), epochs=1, max_length=160, output=str(tmp_path / "run"),
+        export=str(tmp_path / "savedmodels" / "auto"), verbose=0, log=logged.append,
+        tokenizer_overrides={"max_tokens": 2000},
+    )  # fmt: skip
+    lines = [line for line in logged if line.startswith("restext: auto: ")]
+    assert len(lines) == 1 and lines[0].startswith(f"restext: auto: {chosen}")
+    assert result.config["model"].get("deep_loss_weight", 0.0) == (1.0 if chosen == "dpcnn" else 0.0)
+    for folder in (tmp_path / "run", Path(result.export_path)):
+        record = json.loads((folder / "metrics.json").read_text())
+        assert record["preset"] == chosen
+        assert record["training"]["preset chosen by auto"].startswith(chosen)
+    assert "preset chosen by auto" in (Path(result.export_path) / "model_card.md").read_text()

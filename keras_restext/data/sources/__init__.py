@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import tensorflow as tf
 
+from keras_restext.checks import check_choice
 from keras_restext.data.errors import DataError
 from keras_restext.data.sources.common import GLOB_CHARS
 from keras_restext.data.sources.delimited import LABEL_COLUMN_NAMES, TEXT_COLUMN_NAMES, read_delimited
@@ -17,9 +18,11 @@ from keras_restext.data.sources.jsonl import read_jsonl
 from keras_restext.data.sources.memory import from_tf_dataset, read_memory
 from keras_restext.data.sources.tfds_source import parse_tfds_name, read_tfds
 from keras_restext.data.textdata import TextData
+from keras_restext.errors import ArgumentError
 
 FORMATS = ("csv", "tsv", "jsonl", "folder", "tfds", "memory")
 _ALIASES = {"json": "jsonl", "directory": "folder", "dir": "folder", "tab": "tsv"}
+_COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz")
 _SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl"}
 
 
@@ -32,7 +35,10 @@ def infer_format(source) -> str:
         return "tfds"
     if os.path.isdir(source):
         return "folder"
-    suffix = os.path.splitext(source)[1].lower()
+    stem, suffix = os.path.splitext(source)
+    if suffix.lower() in _COMPRESSED_SUFFIXES:  # data.csv.gz: a compressed csv file (sources.encodings)
+        suffix = os.path.splitext(stem)[1] or suffix
+    suffix = suffix.lower()
     if suffix in _SUFFIXES:
         return _SUFFIXES[suffix]
     if not any(ch in source for ch in GLOB_CHARS) and not os.path.exists(source):
@@ -81,8 +87,9 @@ def read_dataset(
     """Reads `(text, label)` examples from a file, a glob, a folder, TFDS or memory.
 
     The format comes from the source: `.csv` → "csv", `.tsv`/`.tab` → "tsv", `.jsonl`/`.json` →
-    "jsonl", a directory → "folder", `"tfds:NAME[:SPLIT]"` → "tfds", a `(texts, labels)` pair of
-    lists/arrays (or `texts` plus `labels=`) or a `tf.data.Dataset` → "memory". `format=` overrides.
+    "jsonl" (each also compressed: `.csv.gz`, `.bz2`, `.xz`), a directory → "folder",
+    `"tfds:NAME[:SPLIT]"` → "tfds", a `(texts, labels)` pair of lists/arrays (or `texts` plus
+    `labels=`) or a `tf.data.Dataset` → "memory". `format=` overrides.
     With no options, the shared benchmark files read as they are: mr's CSV (header `text,label`),
     sst2's TSV (header `sentence<TAB>label`) and trec's TSV (no header; `LABEL<TAB>question`, the
     label column being the one with fewer distinct values; see `sources.delimited`).
@@ -90,7 +97,9 @@ def read_dataset(
     Nothing is dropped silently: bad rows raise a `DataError` naming the file and line, or, with
     `on_bad_row="skip"`, are skipped and counted in `TextData.skipped` / `skipped_reasons` (and
     logged). Bytes that are not valid UTF-8 are replaced with U+FFFD and counted in
-    `TextData.decode_errors` (`encoding_errors="strict"` raises instead). Empty texts are kept.
+    `TextData.decode_errors` (`encoding_errors="strict"` raises instead); a byte-order mark reads
+    UTF-16/32 files, and gzip, bzip2 and xz files are decompressed (see `sources.encodings`). Empty
+    texts are kept, but a text column that is blank in every row is a `DataError`.
     The header and the first `check_rows` rows of each file are checked now, the rest as they stream.
 
     Args:
@@ -142,43 +151,54 @@ def read_dataset(
         source = (source, labels)
     if isinstance(source, os.PathLike):
         source = os.fspath(source)
+    format = _format(source, format)
+    if header is not None and format not in ("csv", "tsv"):
+        raise ArgumentError(
+            f"`header` applies to csv and tsv files only. Received: header={header!r} for format={format!r}",
+            argument="header",
+        )
+    columns = {"text_column": text_column, "label_column": label_column}
+    return _read(source, format, columns, header, label_delimiter, format_options)
+
+
+def _format(source, format: str | None) -> str:
+    """The format named by `format=` (aliases such as "json" allowed), or else inferred from `source`."""
     if format is not None:
         format = _ALIASES.get(str(format).lower(), str(format).lower())
-        if format not in FORMATS:
-            raise ValueError(f"`format` must be one of {FORMATS}. Received: format={format!r}")
-    elif _is_pair(source) or isinstance(source, tf.data.Dataset):
-        format = "memory"
-    elif isinstance(source, str):
-        format = infer_format(source)
-    else:
-        raise ValueError(
-            "`source` must be a path, 'tfds:NAME', a (texts, labels) pair, or a tf.data.Dataset. "
-            f"Received: {type(source).__name__}"
-        )
-    if header is not None and format not in ("csv", "tsv"):
-        raise ValueError(f"`header` applies to csv and tsv files only. Received: header={header!r} for format={format!r}")
+        check_choice("format", format, FORMATS)
+        return format
+    if _is_pair(source) or isinstance(source, tf.data.Dataset):
+        return "memory"
+    if isinstance(source, str):
+        return infer_format(source)
+    raise ArgumentError(
+        "`source` must be a path, 'tfds:NAME', a (texts, labels) pair, or a tf.data.Dataset. "
+        f"Received: {type(source).__name__}",
+        argument="source",
+    )
 
+
+def _read(source, format: str, columns: dict, header, label_delimiter, format_options: dict) -> TextData:
+    """Calls the reader of `format` with `read_dataset`'s arguments; `columns` holds `text_column`
+    and `label_column`."""
     if format in ("csv", "tsv"):
         return _call(
-            read_delimited, source, format, text_column=text_column, label_column=label_column,
-            header=header, label_delimiter=label_delimiter, **format_options,
+            read_delimited, source, format, **columns, header=header, label_delimiter=label_delimiter, **format_options
         )
     if format == "jsonl":
-        return _call(
-            read_jsonl, source, format, text_column=text_column, label_column=label_column,
-            label_delimiter=label_delimiter, **format_options,
-        )
+        return _call(read_jsonl, source, format, **columns, label_delimiter=label_delimiter, **format_options)
+    text_column = columns["text_column"]
     if text_column is not None and format in ("folder", "memory"):
-        raise ValueError(f"`text_column` does not apply to format={format!r}. Received: text_column={text_column!r}")
+        raise ArgumentError(
+            f"`text_column` does not apply to format={format!r}. Received: text_column={text_column!r}",
+            argument="text_column",
+        )
     if format == "folder":
         return _call(read_folder, source, format, **format_options)
     if format == "tfds":
         if not isinstance(source, str) or not source.startswith("tfds:"):
             source = f"tfds:{source}"
-        return _call(
-            read_tfds, source, format, text_column=text_column, label_column=label_column,
-            label_delimiter=label_delimiter, **format_options,
-        )
+        return _call(read_tfds, source, format, **columns, label_delimiter=label_delimiter, **format_options)
     if isinstance(source, tf.data.Dataset):
         return _call(from_tf_dataset, source, format, label_delimiter=label_delimiter, **format_options)
     if not _is_pair(source):

@@ -22,15 +22,20 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from keras_restext.checks import require
 from keras_restext.data.errors import DataError, shorten
 from keras_restext.data.sources.common import (
-    BAD_ROW_POLICIES,
-    ENCODING_ERRORS,
+    TextCheck,
     check_choice,
-    decoded_lines,
+    check_head,
+    file_options,
     list_files,
+    read_files,
+    skip_hint,
 )
-from keras_restext.data.textdata import Row, Tally, TextData, from_rows
+from keras_restext.data.sources.encodings import text_lines
+from keras_restext.data.textdata import Row, Tally, TextData
+from keras_restext.errors import ArgumentError
 
 TEXT_COLUMN_NAMES = (
     "text", "sentence", "review", "content", "document", "body", "question",
@@ -61,34 +66,29 @@ def _is_blank(fields: list[str]) -> bool:
 
 def _records(path: str, opts: dict, tally: Tally) -> Iterator[tuple[int, list[str]]]:
     """Yields `(start_line, fields)` for every record, blank ones included."""
-    with open(path, "rb") as stream:
-        lines = decoded_lines(stream, path, opts["encoding"], opts["encoding_errors"], tally)
-        reader = csv.reader(
-            lines,
-            delimiter=opts["delimiter"],
-            quotechar=opts["quotechar"],
-            quoting=QUOTING[opts["quoting"]],
-        )
-        previous = 0
-        while True:
-            try:
-                fields = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as err:
-                raise DataError(
-                    f"malformed {opts['format'].upper()} ({err})",
-                    path=path,
-                    line=previous + 1,
-                    expected="well-formed quoting: a quoted field ends with a closing quote",
-                ) from None
-            yield previous + 1, fields
-            previous = reader.line_num
+    lines = text_lines(path, opts["encoding"], opts["encoding_errors"], tally)
+    quoting = QUOTING[opts["quoting"]]
+    reader = csv.reader(lines, delimiter=opts["delimiter"], quotechar=opts["quotechar"], quoting=quoting)
+    previous = 0
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            raise DataError(
+                f"malformed {opts['format'].upper()} ({err})",
+                path=path,
+                line=previous + 1,
+                expected="well-formed quoting: a quoted field ends with a closing quote",
+            ) from None
+        yield previous + 1, fields
+        previous = reader.line_num
 
 
 def _resolve_name(column, header, path: str, role: str) -> int:
-    if isinstance(column, bool) or not isinstance(column, (str, int)):
-        raise ValueError(f"`{role}` must be a column name or a 0-based index. Received: {role}={column!r}")
+    ok = isinstance(column, (str, int)) and not isinstance(column, bool)
+    require(ok, role, column, "a column name or a 0-based index")
     if isinstance(column, int):
         count = len(header) if header is not None else None
         if column < 0 or (count is not None and column >= count):
@@ -106,11 +106,12 @@ def _resolve_name(column, header, path: str, role: str) -> int:
             line=1,
             expected="0-based column indices, or header=True if the first line is a header",
         )
-    if column in header:
-        return header.index(column)
-    folded = [h.strip().lower() for h in header]
-    if column.strip().lower() in folded:
-        return folded.index(column.strip().lower())
+    exact = [i for i, name in enumerate(header) if name == column]
+    if exact:
+        return _only(exact, header, path, f"{role}={column!r}", role)
+    folded = [i for i, name in enumerate(header) if name.strip().lower() == column.strip().lower()]
+    if folded:
+        return _only(folded, header, path, f"{role}={column!r}", role)
     raise DataError(
         f"no column {column!r} in the header {list(header)}",
         path=path,
@@ -119,11 +120,27 @@ def _resolve_name(column, header, path: str, role: str) -> int:
     )
 
 
-def _find_by_name(header, names) -> int | None:
+def _only(indices: list[int], header, path: str, named: str, role: str) -> int:
+    """The one column of `indices`; a `DataError` naming them when the header has several."""
+    if len(indices) == 1:
+        return indices[0]
+    columns = " and ".join(f"{header[i]!r} ({i})" for i in indices)
+    raise DataError(
+        f"{named} is ambiguous: the header has columns {columns}",
+        path=path,
+        line=1,
+        expected=f"unique column names, or {role}= a 0-based index",
+    )
+
+
+def _find_by_name(header, names, path: str, role: str) -> int | None:
+    """The column of the first of `names` in the header (case-insensitive); a `DataError` when
+    several columns have that name."""
     folded = [h.strip().lower() for h in header]
     for name in names:
         if name in folded:
-            return folded.index(name)
+            found = [i for i, h in enumerate(folded) if h == name]
+            return _only(found, header, path, f"the {role} column {name!r}", f"{role}_column")
     return None
 
 
@@ -140,6 +157,17 @@ def _guess_label_index(rows: list[list[str]]) -> int:
 
 def _layout(path: str, first: list[tuple[int, list[str]]], opts: dict) -> _Layout:
     """Decides the header and the columns from the first records of a file."""
+    header, data_rows = _header_and_rows(path, first, opts)
+    num_fields = len(header) if header else len(data_rows[0])
+    label_index, text_indices = _columns(path, header, data_rows, num_fields, opts)
+    _check_columns(path, header, num_fields, label_index, text_indices)
+    return _Layout(header, num_fields, tuple(text_indices), label_index)
+
+
+def _header_and_rows(
+    path: str, first: list[tuple[int, list[str]]], opts: dict
+) -> tuple[tuple[str, ...] | None, list[list[str]]]:
+    """The header (None without one) and the non-blank data rows among the first records."""
     records = [fields for _, fields in first if not _is_blank(fields)]
     kind = opts["format"].upper()
     if not records:
@@ -152,7 +180,8 @@ def _layout(path: str, first: list[tuple[int, list[str]]], opts: dict) -> _Layou
     named = [c for c in (*(text_column or ()), label_column) if isinstance(c, str)]
     header_flag = opts["header"]
     if header_flag is None:
-        header_flag = bool(named) or _find_by_name(records[0], TEXT_COLUMN_NAMES + LABEL_COLUMN_NAMES) is not None
+        usual = {name.strip().lower() for name in records[0]} & {*TEXT_COLUMN_NAMES, *LABEL_COLUMN_NAMES}
+        header_flag = bool(named) or bool(usual)
     header = tuple(records[0]) if header_flag else None
     data_rows = records[1:] if header_flag else records
     if not data_rows:
@@ -162,17 +191,33 @@ def _layout(path: str, first: list[tuple[int, list[str]]], opts: dict) -> _Layou
             line=2,
             expected="at least one row of text and label after the header",
         )
-    num_fields = len(header) if header else len(data_rows[0])
+    return header, data_rows
 
+
+def _columns(
+    path: str, header: tuple[str, ...] | None, data_rows: list[list[str]], num_fields: int, opts: dict
+) -> tuple[int | None, list[int] | None]:
+    """The label column and the text columns: as given, else found by name in the header, else in a
+    two-column file the other column (or the label guessed from the values); None where not found."""
+    text_column, label_column = opts["text_column"], opts["label_column"]
     label_index = None if label_column is None else _resolve_name(label_column, header, path, "label_column")
     text_indices = None
     if text_column is not None:
         text_indices = [_resolve_name(c, header, path, "text_column") for c in text_column]
+        twice = sorted({i for i in text_indices if text_indices.count(i) > 1})
+        if twice:
+            where = _Layout(header, num_fields, (), 0).describe(twice[0])
+            raise DataError(
+                f"text_column={text_column!r} names {where} twice",
+                path=path,
+                line=1,
+                expected="each text column once",
+            )
     if header is not None:
         if label_index is None:
-            label_index = _find_by_name(header, LABEL_COLUMN_NAMES)
+            label_index = _find_by_name(header, LABEL_COLUMN_NAMES, path, "label")
         if text_indices is None:
-            found = _find_by_name(header, TEXT_COLUMN_NAMES)
+            found = _find_by_name(header, TEXT_COLUMN_NAMES, path, "text")
             text_indices = None if found is None else [found]
     if num_fields == 2:
         if label_index is None and text_indices is not None:
@@ -182,6 +227,13 @@ def _layout(path: str, first: list[tuple[int, list[str]]], opts: dict) -> _Layou
         elif label_index is None and text_indices is None and header is None:
             label_index = _guess_label_index(data_rows)
             text_indices = [1 - label_index]
+    return label_index, text_indices
+
+
+def _check_columns(
+    path: str, header: tuple[str, ...] | None, num_fields: int, label_index: int | None, text_indices: list[int] | None
+) -> None:
+    """Raises a `DataError` unless the label and text columns were found, differ and exist."""
     if label_index is None or text_indices is None:
         missing = "label" if label_index is None else "text"
         where = f"the header {list(header)}" if header else f"{num_fields} columns and no header"
@@ -203,16 +255,31 @@ def _layout(path: str, first: list[tuple[int, list[str]]], opts: dict) -> _Layou
                 line=1,
                 expected=f"0-based indices below {num_fields}",
             )
-    return _Layout(header, num_fields, tuple(text_indices), label_index)
+
+
+def _field_count_error(path: str, line: int, fields: list[str], layout: _Layout, opts: dict) -> DataError:
+    origin = "as in the header" if layout.header else "as in the first row"
+    quote_hint = ""
+    if opts["quoting"] == "minimal":
+        quote_hint = f"; quote fields that contain {opts['delimiter']!r} or line breaks"
+        if opts["format"] == "tsv":
+            quote_hint += ", or pass quoting='none' if the file has unquoted '\"' characters"
+    spans = " spanning several lines (an unclosed quote?)" if any("\n" in f for f in fields) else ""
+    return DataError(
+        f"row has {len(fields)} field(s){spans} ({shorten(fields)})",
+        path=path,
+        line=line,
+        expected=f"{layout.num_fields} fields {origin}{quote_hint}{skip_hint(opts)}",
+    )
 
 
 def _file_rows(path: str, layout: _Layout, opts: dict, tally: Tally) -> Iterator[Row]:
     tally.start(path)
     skip = opts["on_bad_row"] == "skip"
-    kind = opts["format"].upper()
     header_pending = layout.header is not None
     num_fields, label_index, text_indices = layout.num_fields, layout.label_index, layout.text_indices
     single_text = text_indices[0] if len(text_indices) == 1 else None
+    texts = TextCheck()
     for line, fields in _records(path, opts, tally):
         if len(fields) != num_fields:
             if _is_blank(fields):
@@ -221,21 +288,7 @@ def _file_rows(path: str, layout: _Layout, opts: dict, tally: Tally) -> Iterator
             if skip:
                 tally.skip(path, "wrong number of fields")
                 continue
-            origin = "as in the header" if layout.header else "as in the first row"
-            quote_hint = (
-                f"; quote fields that contain {opts['delimiter']!r} or line breaks"
-                if opts["quoting"] == "minimal"
-                else ""
-            )
-            if kind == "TSV" and opts["quoting"] == "minimal":
-                quote_hint += ", or pass quoting='none' if the file has unquoted '\"' characters"
-            spans = " spanning several lines (an unclosed quote?)" if any("\n" in f for f in fields) else ""
-            raise DataError(
-                f"row has {len(fields)} field(s){spans} ({shorten(fields)})",
-                path=path,
-                line=line,
-                expected=f"{num_fields} fields {origin}{quote_hint} (or on_bad_row='skip')",
-            )
+            raise _field_count_error(path, line, fields, layout, opts)
         if header_pending:
             header_pending = False
             continue
@@ -248,13 +301,13 @@ def _file_rows(path: str, layout: _Layout, opts: dict, tally: Tally) -> Iterator
                 f"empty label in {layout.describe(label_index)}",
                 path=path,
                 line=line,
-                expected="a label in every row (or on_bad_row='skip' to skip and count such rows)",
+                expected=f"a label in every row{skip_hint(opts, ' to skip and count such rows')}",
             )
-        if single_text is not None:
-            text = fields[single_text]
-        else:
-            text = " ".join(fields[i] for i in text_indices)
+        text = fields[single_text] if single_text is not None else " ".join(fields[i] for i in text_indices)
+        if not texts.found:
+            texts.see(text)
         yield Row(text, label, path, line)
+    texts.check(path, ", ".join(layout.describe(i) for i in text_indices))
     tally.finish(path)
 
 
@@ -278,27 +331,25 @@ def read_delimited(
 ) -> TextData:
     """Reads CSV/TSV file(s); see `read_dataset` for the options. Checks every file's header and
     first `check_rows` rows now; later rows are checked as they stream."""
-    check_choice("on_bad_row", on_bad_row, BAD_ROW_POLICIES)
-    check_choice("encoding_errors", encoding_errors, ENCODING_ERRORS)
+    opts = file_options(on_bad_row, encoding, encoding_errors)
     check_choice("quoting", quoting, tuple(QUOTING))
     if isinstance(text_column, (str, int)):
         text_column = [text_column]
     elif text_column is not None:
         text_column = list(text_column)
         if not text_column:
-            raise ValueError("`text_column` must name at least one column. Received: text_column=[]")
-    opts = {
-        "format": format,
-        "delimiter": delimiter or ("\t" if format == "tsv" else ","),
-        "quoting": quoting,
-        "quotechar": quotechar,
-        "encoding": encoding,
-        "encoding_errors": encoding_errors,
-        "on_bad_row": on_bad_row,
-        "text_column": text_column,
-        "label_column": label_column,
-        "header": header,
-    }
+            raise ArgumentError(
+                "`text_column` must name at least one column. Received: text_column=[]", argument="text_column"
+            )
+    opts.update(
+        format=format,
+        delimiter=delimiter or ("\t" if format == "tsv" else ","),
+        quoting=quoting,
+        quotechar=quotechar,
+        text_column=text_column,
+        label_column=label_column,
+        header=header,
+    )
     files = list_files(source)
     tally = Tally()
     layouts = {}
@@ -307,17 +358,19 @@ def read_delimited(
             expected = f"a {format.upper()} file with rows of text and label"
             raise DataError("the file is empty (0 bytes)", path=path, expected=expected)
         first = list(itertools.islice(_records(path, opts, tally), max(check_rows, 2) + 1))
-        layouts[path] = _layout(path, first, opts)
+        layouts[path] = layout = _layout(path, first, opts)
         # Fail now, not in the middle of training, on a bad row near the top of a file.
-        for _ in itertools.islice(_file_rows(path, layouts[path], opts, tally), check_rows):
-            pass
-
-    def rows() -> Iterator[Row]:
-        stream = itertools.chain.from_iterable(_file_rows(p, layouts[p], opts, tally) for p in files)
-        return stream if limit is None else itertools.islice(stream, limit)
-
-    name = source if len(files) > 1 else files[0]
-    return from_rows(rows, path=name, format=format, tally=tally, delimiter=label_delimiter, chunk_size=chunk_size)
+        check_head(lambda options, counts: _file_rows(path, layout, options, counts), path, opts, check_rows)
+    return read_files(
+        source,
+        files,
+        lambda path: _file_rows(path, layouts[path], opts, tally),
+        format=format,
+        tally=tally,
+        limit=limit,
+        label_delimiter=label_delimiter,
+        chunk_size=chunk_size,
+    )
 
 
 __all__ = ["LABEL_COLUMN_NAMES", "TEXT_COLUMN_NAMES", "read_delimited"]

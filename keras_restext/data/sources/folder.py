@@ -2,9 +2,10 @@
 `keras.utils.text_dataset_from_directory`: `root/<class>/<any/sub/path>/<file>`.
 
 The label is the sub-folder's name; classes are the sub-folders in sorted order (or `class_names`).
-Files are read as bytes and decoded as UTF-8: bytes that are not valid UTF-8 are replaced with
-U+FFFD and counted in `TextData.decode_errors` (or, with `encoding_errors="strict"`, raise a
-`DataError` naming the file and line). Hidden files and files directly under `root` are skipped
+Files are read as bytes and decoded as UTF-8 (or as their byte-order mark says: UTF-16/32;
+gzip, bzip2 and xz files decompressed; see `sources.encodings`): bytes that are not valid are
+replaced with U+FFFD and counted in `TextData.decode_errors` (or, with `encoding_errors="strict"`,
+raise a `DataError` naming the file and line). Hidden files and files directly under `root` are skipped
 and counted in `TextData.skipped_reasons`. The file order is shuffled once with `seed` (like Keras)
 so that a shuffle buffer smaller than the data still mixes classes; `shuffle_files=False` keeps the
 sorted order (class by class).
@@ -18,8 +19,9 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from keras_restext.data.errors import DataError, shorten
-from keras_restext.data.sources.common import ENCODING_ERRORS, check_choice
+from keras_restext.data.errors import DataError
+from keras_restext.data.sources.common import ENCODING_ERRORS, TextCheck, check_choice
+from keras_restext.data.sources.encodings import decode_document, read_document
 from keras_restext.data.textdata import Row, Tally, TextData, from_rows
 
 
@@ -31,36 +33,17 @@ def _class_files(root: str, name: str, follow_links: bool) -> list[str]:
     return files
 
 
-def _decode(raw: bytes, path: str, encoding: str, errors: str, tally: Tally, root: str) -> str:
-    try:
-        return raw.decode(encoding)
-    except UnicodeDecodeError as err:
-        if errors == "strict":
-            line = raw.count(b"\n", 0, err.start) + 1
-            raise DataError(
-                f"bytes that are not valid {encoding}: {shorten(raw[err.start:err.end])}",
-                path=path,
-                line=line,
-                expected=f"{encoding} text (or encoding_errors='replace' to replace bad bytes with U+FFFD)",
-            ) from None
+def _decode(path: str, encoding: str, errors: str, tally: Tally, root: str) -> str:
+    """A document's text (by its byte-order mark, decompressed); bad bytes counted under `root`."""
+    text, repaired = decode_document(read_document(path), path, encoding, errors)
+    if repaired:
         tally.decode_error(root)
-        return raw.decode(encoding, errors="replace")
+    return text
 
 
-def read_folder(
-    directory: str,
-    *,
-    class_names: Sequence[str] | None = None,
-    shuffle_files: bool = True,
-    seed: int = 0,
-    follow_links: bool = False,
-    encoding: str = "utf-8",
-    encoding_errors: str = "replace",
-    limit: int | None = None,
-    chunk_size: int = 512,
-) -> TextData:
-    """Reads a class-per-folder directory; see the module docstring and `read_dataset`."""
-    check_choice("encoding_errors", encoding_errors, ENCODING_ERRORS)
+def _class_folders(directory: str, class_names: Sequence[str] | None) -> tuple[list[str], list[str]]:
+    """The class folders (`class_names`, or the visible sub-folders in sorted order) and the
+    files directly under `directory`."""
     if not os.path.isdir(directory):
         raise DataError("no such directory", path=directory, expected="a directory with one sub-folder per class")
     entries = sorted(os.listdir(directory))
@@ -81,6 +64,11 @@ def read_folder(
             path=directory,
             expected="one sub-folder per class, one document per file (e.g. root/positive/1.txt)",
         )
+    return folders, loose
+
+
+def _documents(directory: str, folders: list[str], follow_links: bool) -> tuple[list[tuple[str, str]], int]:
+    """The `(path, label)` of every visible file in the class folders, and the number of hidden files."""
     items, hidden = [], 0
     for label in folders:
         for path in _class_files(directory, label, follow_links):
@@ -91,6 +79,25 @@ def read_folder(
     if not items:
         expected = "one document per file in each class sub-folder"
         raise DataError("the class sub-folders hold no files", path=directory, expected=expected)
+    return items, hidden
+
+
+def read_folder(
+    directory: str,
+    *,
+    class_names: Sequence[str] | None = None,
+    shuffle_files: bool = True,
+    seed: int = 0,
+    follow_links: bool = False,
+    encoding: str = "utf-8",
+    encoding_errors: str = "replace",
+    limit: int | None = None,
+    chunk_size: int = 512,
+) -> TextData:
+    """Reads a class-per-folder directory; see the module docstring and `read_dataset`."""
+    check_choice("encoding_errors", encoding_errors, ENCODING_ERRORS)
+    folders, loose = _class_folders(directory, class_names)
+    items, hidden = _documents(directory, folders, follow_links)
     if shuffle_files:
         order = np.random.default_rng(seed).permutation(len(items))
         items = [items[i] for i in order]
@@ -107,10 +114,12 @@ def read_folder(
 
     def read_all() -> Iterator[Row]:
         start_pass()
+        texts = TextCheck()
         for path, label in items:
-            with open(path, "rb") as stream:
-                raw = stream.read()
-            yield Row(_decode(raw, path, encoding, encoding_errors, tally, directory), label, path, 1)
+            text = _decode(path, encoding, encoding_errors, tally, directory)
+            texts.see(text)
+            yield Row(text, label, path, 1)
+        texts.check(directory, "the files of the class folders", columns=False)
         tally.finish(directory)
 
     def rows() -> Iterator[Row]:

@@ -9,25 +9,42 @@ import numpy as np
 import tensorflow as tf
 
 from keras_restext.data.errors import DataError, shorten
-from keras_restext.data.sources.common import BAD_ROW_POLICIES, check_choice, join_label_list, label_to_str, text_to_str
+from keras_restext.data.sources.common import (
+    BAD_ROW_POLICIES,
+    TextCheck,
+    check_choice,
+    join_label_list,
+    label_to_str,
+    not_a_label,
+    not_a_text,
+    skip_hint,
+    text_to_str,
+)
 from keras_restext.data.textdata import Row, Tally, TextData, from_rows
+from keras_restext.errors import ArgumentError
 
 MEMORY = "<memory>"
 
 
 def _as_list(values, role: str) -> list:
     if isinstance(values, (str, bytes)):
-        raise ValueError(f"`{role}` must be a sequence of {role}, not a single string. Received: {shorten(values)}")
+        raise ArgumentError(
+            f"`{role}` must be a sequence of {role}, not a single string. Received: {shorten(values)}", argument=role
+        )
     if isinstance(values, np.ndarray):
         if values.ndim != 1:
-            raise ValueError(f"`{role}` must be one-dimensional. Received an array of shape {values.shape}")
+            raise ArgumentError(
+                f"`{role}` must be one-dimensional. Received an array of shape {values.shape}", argument=role
+            )
         return values.tolist()
     if isinstance(values, tf.Tensor):
         return values.numpy().tolist()
     try:
         return list(values)
     except TypeError:
-        raise ValueError(f"`{role}` must be a list or array. Received: {type(values).__name__}") from None
+        raise ArgumentError(
+            f"`{role}` must be a list or array. Received: {type(values).__name__}", argument=role
+        ) from None
 
 
 def read_memory(
@@ -47,26 +64,60 @@ def read_memory(
             path=MEMORY,
             expected="one label per text",
         )
+    skip = on_bad_row == "skip"
     tally = Tally()
     tally.start(MEMORY)
     rows: list[Row] = []
+    bad: list[DataError] = []
+    texts_seen = TextCheck()
     for index, (text, label) in enumerate(zip(texts, labels)):
-        if isinstance(label, (list, tuple, np.ndarray)):
-            label = join_label_list(label, label_delimiter, MEMORY, index)
+        found = _row(index, text, label, label_delimiter)
+        if isinstance(found, Row):
+            texts_seen.see(found.text)
+            rows.append(found)
         else:
-            label = "" if label is None else label_to_str(label)
-        if not label:
-            if on_bad_row == "skip":
-                tally.skip(MEMORY, "empty label")
-                continue
-            raise DataError(
-                f"empty label at index {index}",
-                path=MEMORY,
-                line=index,
-                expected="a label for every text (or on_bad_row='skip' to skip and count such items)",
-            )
-        rows.append(Row(text_to_str(text), label, MEMORY, index))
+            bad.append(found[1])
+            if skip:
+                tally.skip(MEMORY, found[0])
+    if bad and (not skip or not rows):
+        _raise_first(bad, len(rows), skip)
+    texts_seen.check(MEMORY, "the texts", columns=False)
     return from_row_list(rows, path=MEMORY, tally=tally, label_names=label_names, delimiter=label_delimiter)
+
+
+def _row(index: int, text, label, delimiter: str | None) -> Row | tuple[str, DataError]:
+    """One in-memory example as a `Row`, or `(reason, error)` when it cannot be one."""
+    found = not_a_text(text)
+    if found is not None:
+        return "text not a string", _error(f"the text at index {index} is {found}", index, "a string")
+    found = not_a_label(label)
+    if found is not None:
+        expected = "a string or a number (a list of them with label_delimiter=)"
+        return "label not a string", _error(f"the label at index {index} is {found}", index, expected)
+    if isinstance(label, (list, tuple, np.ndarray)):
+        label = join_label_list(label, delimiter, MEMORY, index)
+    else:
+        label = "" if label is None else label_to_str(label)
+    if not label:
+        return "empty label", _error(f"empty label at index {index}", index, "a label for every text")
+    return Row(text_to_str(text), label, MEMORY, index)
+
+
+def _error(problem: str, index: int, expected: str) -> DataError:
+    return DataError(problem, path=MEMORY, line=index, expected=expected)
+
+
+def _raise_first(bad: list[DataError], good: int, skip: bool) -> None:
+    """Raises the first bad item's error: suggesting on_bad_row='skip' where skipping would help
+    (at least as many good items as bad), refusing it where it would leave nothing."""
+    first = bad[0]
+    if skip:
+        others = f"so are the {len(bad) - 1} other items: nothing is left when skipping them (on_bad_row='skip')"
+        problem = f"{first.problem}; {others}"
+        raise DataError(problem, path=MEMORY, line=first.line, expected=first.expected)
+    tail = " to skip and count such items" if first.problem.startswith("empty label") else ""
+    hint = skip_hint({"skip_hint": good >= len(bad)}, tail)
+    raise DataError(first.problem, path=MEMORY, line=first.line, expected=first.expected + hint)
 
 
 def from_row_list(

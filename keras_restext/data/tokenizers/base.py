@@ -3,7 +3,9 @@
 Every tokenizer maps strings `[batch]` to int32 ids `[batch, length]` with 0 = padding and
 1 = out-of-vocabulary, padded to the longest row of the batch (or to exactly `max_length` with
 `pad_to_max_length=True`) and truncated to `max_length`. An empty string gives an all-zero row and
-the output is never narrower than 1. Subclasses implement `_ragged_ids(strings)`.
+the output is never narrower than 1. Control characters (`CONTROL_CHARACTERS`) are spaces to every
+tokenizer of text (the char tokenizer's "bytes" mode keeps every byte). Subclasses implement
+`_ragged_ids(strings)`.
 """
 
 from __future__ import annotations
@@ -16,24 +18,52 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-PAD_ID = 0
-OOV_ID = 1
-PAD_TOKEN = ""
-OOV_TOKEN = "[UNK]"
+from keras_restext.checks import check_positive_int
+from keras_restext.data.errors import DataError
+from keras_restext.data.textdata import TextData
+from keras_restext.dtypes import id_dtype_config, id_dtype_policy
+from keras_restext.errors import ArgumentError
+from keras_restext.token_ids import OOV_ID, OOV_TOKEN, PAD_ID, PAD_TOKEN
 
 
-def check_positive_int(name: str, value, allow_none: bool = False) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"`{name}` must be an int >= 1{' or None' if allow_none else ''}. Received: {name}={value!r}")
+# C0 and C1 control characters but tab, newline and carriage return (white space already): each
+# becomes a space in every tokenizer, in training and in serving alike. Kept, a NUL cut a text in
+# `tf.strings.lower` (which reads a C string: "a lyr\0ical film" was "a lyr"); others glued words
+# together or became tokens that no one can type.
+CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+
+
+def replace_control_characters(strings: tf.Tensor) -> tf.Tensor:
+    r"""Every control character of `strings` (see `CONTROL_CHARACTERS`) as a space; other bytes,
+    invalid UTF-8 included, are left as they are.
+
+    Example:
+    >>> replace_control_characters(tf.constant(["a lyr\x00ical\tfilm"])).numpy().tolist()
+    [b'a lyr ical\tfilm']
+    """
+    return tf.strings.regex_replace(strings, CONTROL_CHARACTERS, " ")
+
+
+def too_few(data, counts: Counter, argument: str, minimum: int, item: str) -> ValueError:
+    """The error of an `adapt()` that kept no token: blank texts (the wrong text column?), or a
+    minimum count that no token reaches. Either would fail deep in TensorFlow ("keys and values
+    cannot be empty tensors")."""
+    if counts:
+        return ArgumentError(
+            f"`{argument}` leaves no {item}: none is seen {minimum} times or more in the texts. "
+            f"Received: {argument}={minimum}",
+            argument=argument,
+        )
+    return DataError(
+        f"no {item} in any text: every text is empty, white space or control characters",
+        path=data.path if isinstance(data, TextData) else None,
+        expected="texts to learn a vocabulary from: is it the text column? (text_column= names another)",
+    )
 
 
 def string_batches(data, batch_size: int = 1024) -> tf.data.Dataset:
     """Any text collection as a dataset of string batches `[n]`: a `TextData`, a `tf.data.Dataset`
     of strings or of `(text, label)` pairs (batched or not), a list or array of strings."""
-    from keras_restext.data.textdata import TextData  # a late import keeps the modules independent
-
     if isinstance(data, TextData):
         data = data.dataset
     if isinstance(data, tf.data.Dataset):
@@ -88,11 +118,16 @@ class Tokenizer(keras.layers.Layer):
         max_length: the longest output; longer texts are truncated.
         pad_to_max_length: pad every batch to exactly `max_length` (static shapes, TPU/XLA).
         lowercase: lower-case the text first.
+        dtype: "int32" (the default), the dtype of the ids it returns: a tokenizer's dtype is its
+            output's (Keras' convention, KerasHub's tokenizers'), so a float dtype is refused.
         **kwargs: `keras.layers.Layer` arguments (`name`, ...).
     """
 
-    def __init__(self, *, max_length: int, pad_to_max_length: bool = False, lowercase: bool = True, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(
+        self, *, max_length: int, pad_to_max_length: bool = False, lowercase: bool = True, dtype=None, **kwargs
+    ):
+        # The layer's dtype is its output's, as KerasHub's tokenizers: int32 ids, whatever the float policy.
+        super().__init__(dtype=id_dtype_policy(dtype, int32_only=True), **kwargs)
         check_positive_int("max_length", max_length)
         self.max_length = int(max_length)
         self.pad_to_max_length = bool(pad_to_max_length)
@@ -103,13 +138,9 @@ class Tokenizer(keras.layers.Layer):
         self.supports_jit = False
         self.built = True
 
-    @property
-    def compute_dtype(self):
-        return "string"
-
-    @property
-    def variable_dtype(self):
-        return "string"
+    @classmethod
+    def from_config(cls, config: dict) -> Tokenizer:
+        return super().from_config(id_dtype_config(config))  # old saves hold "string" or a float policy
 
     def build(self, input_shape=None):
         self.built = True
@@ -216,6 +247,7 @@ def normalize_vocabulary(vocabulary, reserved: Iterable[str] = (PAD_TOKEN, OOV_T
 
 
 __all__ = [
+    "CONTROL_CHARACTERS",
     "OOV_ID",
     "OOV_TOKEN",
     "PAD_ID",
@@ -224,6 +256,8 @@ __all__ = [
     "check_positive_int",
     "count_items",
     "normalize_vocabulary",
+    "replace_control_characters",
     "string_batches",
+    "too_few",
     "top_items",
 ]

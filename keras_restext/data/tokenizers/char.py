@@ -5,17 +5,17 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from keras_restext.checks import check_choice, check_positive_int
 from keras_restext.data.tokenizers.base import (
-    OOV_ID,
-    OOV_TOKEN,
-    PAD_TOKEN,
     Tokenizer,
-    check_positive_int,
     count_items,
     normalize_vocabulary,
+    replace_control_characters,
     string_batches,
+    too_few,
     top_items,
 )
+from keras_restext.token_ids import OOV_ID, OOV_TOKEN, PAD_TOKEN
 
 MODES = ("chars", "bytes")
 # The character set of Zhang et al. (2015), which VDCNN (Conneau et al., 2017) uses: 26 letters,
@@ -35,7 +35,8 @@ class CharTokenizer(Tokenizer):
             (`alphabet="vdcnn"`: 69 characters, no adapt needed; `adapt()` then does nothing).
         "bytes": the 256 byte values, id = byte + 2 (`vocabulary_size()` 258), no vocabulary.
 
-    Bytes that are not valid UTF-8 count as U+FFFD in "chars" mode. `call` uses only core
+    Bytes that are not valid UTF-8 count as U+FFFD in "chars" mode, and control characters as
+    spaces (`base.CONTROL_CHARACTERS`); "bytes" mode keeps every byte, a NUL included. `call` uses only core
     TensorFlow ops, so a SavedModel that contains it loads with a plain `import tensorflow`.
 
     Args:
@@ -67,8 +68,7 @@ class CharTokenizer(Tokenizer):
         pad_to_max_length: bool = False,
         **kwargs,
     ):
-        if mode not in MODES:
-            raise ValueError(f"`mode` must be one of {MODES}. Received: mode={mode!r}")
+        check_choice("mode", mode, MODES)
         if alphabet is not None and (mode == "bytes" or vocabulary is not None):
             raise ValueError(
                 "`alphabet` sets a fixed vocabulary in 'chars' mode: pass neither `vocabulary` nor mode='bytes' with it."
@@ -120,6 +120,8 @@ class CharTokenizer(Tokenizer):
         if self.lowercase:
             # Valid UTF-8 first: lower() with a UTF-8 encoding rejects broken bytes.
             strings = tf.strings.unicode_transcode(strings, "UTF-8", "UTF-8", errors="replace", replacement_char=_REPLACEMENT)
+        strings = replace_control_characters(strings)  # before lower(), which stops at a NUL
+        if self.lowercase:
             strings = tf.strings.lower(strings, encoding="utf-8")
         # A character takes at most 4 bytes: cutting there keeps the first max_length characters.
         return tf.strings.substr(strings, 0, 4 * self.max_length)
@@ -150,7 +152,10 @@ class CharTokenizer(Tokenizer):
             return self
         counts = count_items(string_batches(data, batch_size), lambda s: self.codepoints(s).flat_values)
         limit = None if self.max_tokens is None else self.max_tokens - 2
-        self.set_vocabulary([chr(c) for c in top_items(counts, limit, self.min_count)])
+        chars = [chr(c) for c in top_items(counts, limit, self.min_count)]
+        if not chars:
+            raise too_few(data, counts, "min_count", self.min_count, "character")
+        self.set_vocabulary(chars)
         return self
 
     def get_vocabulary(self) -> list[str]:

@@ -6,17 +6,17 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_restext.checks import check_choice, check_positive_int
 from keras_restext.data.tokenizers.base import (
-    OOV_ID,
-    OOV_TOKEN,
-    PAD_TOKEN,
     Tokenizer,
-    check_positive_int,
     count_items,
     normalize_vocabulary,
+    replace_control_characters,
     string_batches,
+    too_few,
     top_items,
 )
+from keras_restext.token_ids import OOV_ID, OOV_TOKEN, PAD_TOKEN
 
 PUNCTUATION = ("split", "strip", "keep")
 # Unicode punctuation and symbols: a superset of TextVectorization's ASCII punctuation set.
@@ -80,8 +80,7 @@ class WordTokenizer(Tokenizer):
         check_positive_int("ngrams", ngrams)
         if max_tokens is not None and max_tokens < 3:
             raise ValueError(f"`max_tokens` counts ids 0 and 1 too, so it must be >= 3. Received: max_tokens={max_tokens}")
-        if punctuation not in PUNCTUATION:
-            raise ValueError(f"`punctuation` must be one of {PUNCTUATION}. Received: punctuation={punctuation!r}")
+        check_choice("punctuation", punctuation, PUNCTUATION)
         self.max_tokens = max_tokens
         self.min_count = int(min_count)
         self.ngrams = int(ngrams)
@@ -108,7 +107,9 @@ class WordTokenizer(Tokenizer):
         self.lookup_table = tf.lookup.StaticHashTable(init, default_value=OOV_ID)
 
     def standardize(self, strings: tf.Tensor) -> tf.Tensor:
-        """The text as the tokenizer sees it before splitting on whitespace."""
+        """The text as the tokenizer sees it before splitting on whitespace: control characters
+        as spaces, lower-cased, punctuation split off (or stripped)."""
+        strings = replace_control_characters(strings)
         if self.lowercase:
             strings = tf.strings.lower(strings, encoding="utf-8")
         if self.punctuation == "split":
@@ -146,6 +147,8 @@ class WordTokenizer(Tokenizer):
             # as weak as an n-gram), then the rest: a stable sort keeps count order within each group.
             ranked = sorted(ranked, key=lambda t: b" " in t or counts[t] < 2)
         ranked = ranked[:limit]
+        if not ranked:
+            raise too_few(data, counts, "min_count", self.min_count, "word")
         tokens = [t.decode("utf-8", errors="replace") for t in ranked]
         self.set_vocabulary(list(dict.fromkeys(tokens)))  # decoding with replacement may merge tokens
         return self

@@ -7,10 +7,19 @@ tokenizers need only TensorFlow).
 
 from __future__ import annotations
 
+from collections import Counter
+
 import keras
 import tensorflow as tf
 
-from keras_restext.data.tokenizers.base import Tokenizer, check_positive_int, normalize_vocabulary, string_batches
+from keras_restext.checks import check_positive_int
+from keras_restext.data.tokenizers.base import (
+    Tokenizer,
+    normalize_vocabulary,
+    replace_control_characters,
+    string_batches,
+    too_few,
+)
 
 PAD = "[PAD]"
 UNK = "[UNK]"
@@ -30,7 +39,8 @@ class WordPieceTokenizer(Tokenizer):
 
     The vocabulary is learned by `adapt()` with tensorflow-text's `bert_vocab_from_dataset` (BERT's
     basic tokenizer: lower-casing, accent stripping and punctuation splitting when `lowercase`);
-    `call` applies the same normalisation and a `FastWordpieceTokenizer`. Ids: 0 = `[PAD]`,
+    `call` applies the same normalisation and a `FastWordpieceTokenizer`. Control characters are
+    spaces to both (`base.CONTROL_CHARACTERS`). Ids: 0 = `[PAD]`,
     1 = `[UNK]` (a word that cannot be split into known pieces), then the learned pieces.
 
     Args:
@@ -93,20 +103,24 @@ class WordPieceTokenizer(Tokenizer):
 
     def _ragged_ids(self, strings):
         strings = tf.strings.unicode_transcode(strings, "UTF-8", "UTF-8", errors="replace")
-        return self._wordpiece.tokenize(self.normalize(strings))
+        return self._wordpiece.tokenize(self.normalize(replace_control_characters(strings)))
 
     def adapt(self, data, batch_size: int = 1024) -> WordPieceTokenizer:
         """Learns up to `vocab_size` pieces with `bert_vocab_from_dataset`."""
         from tensorflow_text.tools.wordpiece_vocab.bert_vocab_from_dataset import bert_vocab_from_dataset
 
-        batches = string_batches(data, batch_size)
-        vocabulary = bert_vocab_from_dataset(
-            batches.prefetch(2),
-            vocab_size=self.vocab_size,
-            reserved_tokens=[PAD, UNK],
-            bert_tokenizer_params={"lower_case": self.lowercase},
-            learn_params={},
-        )
+        # Control characters as spaces, as `call` sees them (BERT's tokenizer drops some, keeps others).
+        batches = string_batches(data, batch_size).map(replace_control_characters)
+        try:
+            vocabulary = bert_vocab_from_dataset(
+                batches.prefetch(2),
+                vocab_size=self.vocab_size,
+                reserved_tokens=[PAD, UNK],
+                bert_tokenizer_params={"lower_case": self.lowercase},
+                learn_params={},
+            )
+        except StopIteration:  # what its word count raises when the texts hold no word
+            raise too_few(data, Counter(), "vocab_size", self.vocab_size, "word") from None
         self.set_vocabulary(vocabulary)
         return self
 

@@ -7,7 +7,7 @@ the adapted tokenizer, the classifier and the label names into one Keras model
     text (tf.string [batch]) → tokenizer → token ids → classifier → probabilities
                                                                    → label_id, label
 
-which is saved as `model.keras` and exported as a SavedModel whose `serving_default` signature
+which is saved as `model.keras` and exported as a SavedModel (`saved_model.export_saved_model`) whose `serving_default` signature
 takes `text` and returns `probabilities`, `label_id` and `label`. A multi-task classifier (dict
 outputs, `build_resnet_classifier(tasks=...)`) gets one `LabelOutputs` per task and the outputs
 `<task>_probabilities`, `<task>_label_id`, `<task>_label` for every task. With the word and char
@@ -16,11 +16,12 @@ tokenizers the SavedModel uses core TensorFlow ops only: plain `tensorflow` load
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 
 import keras
 import tensorflow as tf
+
+from keras_restext.data.tokenizers import Tokenizer
 
 SIGNATURE = "serving_default"
 INPUT_NAME = "text"
@@ -209,78 +210,32 @@ def serving_tasks(model: keras.Model) -> dict[str, list[str]] | None:
     return {task: tasks[task] for task in sorted(tasks)} or None
 
 
-def _empty_outputs(model: keras.Model) -> dict:
-    """The outputs of a serving model for an empty batch: zero rows of every output."""
-    outputs = {}
-    for layer in model.layers:
-        if isinstance(layer, LabelOutputs):
-            probabilities, label_id, label = layer.output_names
-            outputs[probabilities] = tf.zeros([0, len(layer.labels)], tf.float32)
-            outputs[label_id] = tf.zeros([0], tf.int64)
-            outputs[label] = tf.zeros([0], tf.string)
-    if not outputs:
-        raise ValueError(f"Model {model.name!r} has no `LabelOutputs` layer: it is not a restext serving model.")
-    return outputs
-
-
-class _ServingModule(tf.Module):
-    """What the SavedModel holds: the serving model's TensorFlow state and its `serving_default` function.
-
-    The module tracks the `tf.Variable` inside each Keras variable and the lookup tables, never the
-    Keras model itself: a tracked `keras.Variable` is written as a second, unnamed variable that
-    TF Serving's session loader restores while the function reads the first one, which stays
-    uninitialised there ("Could not find variable ...").
-    """
-
-    def __init__(self, model: keras.Model):
-        super().__init__(name="restext_serving")
-        _empty_outputs(model)  # fails clearly for a model that is not a restext serving model
-        self.model_variables = [variable.value for variable in model.variables]
-        self.resources = _tracked_resources(model)
-        # A closure, so that the module does not track the Keras model through the function.
-        self.serve = _serving_function(model)
-
-
-def _tracked_resources(model: keras.Model) -> list:
-    """The lookup tables and assets a model's layers hold (the tokenizer's vocabulary)."""
-    resources = tf.saved_model.experimental.TrackableResource, tf.saved_model.Asset
-    return [obj for obj in tf.train.TrackableView(model).descendants() if isinstance(obj, resources)]
-
-
-def _serving_function(model: keras.Model):
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name=INPUT_NAME)])
-    def serve(text):
-        def empty():  # pooling cannot reduce an empty batch; answer it without running the model
-            return _empty_outputs(model)
-
-        return tf.cond(tf.size(text) > 0, lambda: model(text, training=False), empty)
-
-    return serve
-
-
-def export_saved_model(model: keras.Model, path: str) -> str:
-    """Exports a serving model as a SavedModel with a `serving_default` signature on raw strings.
-
-    Signature: `text` (tf.string `[batch]`, any batch size, 0 included) → `probabilities` (float32
-    `[batch, classes]`), `label_id` (int64 `[batch]`), `label` (tf.string `[batch]`); for a
-    multi-task model these three for every task, named `<task>_probabilities`, ... .
-
-    Written with `tf.saved_model.save` over the model's `tf.Variable`s and lookup tables, so that
-    TF Serving's session-based loader (and `saved_model_cli run`) restores the very variables the
-    signature reads, each stored once; Keras 3.15's `ExportArchive` (behind `model.export`) stores
-    every variable twice.
+def serving_parts(model: keras.Model) -> tuple[keras.layers.Layer, keras.Model, list[LabelOutputs]]:
+    """The tokenizer, the classifier and the `LabelOutputs` layers of a serving model.
 
     Args:
         model: a model from `build_serving_model` (or loaded from its `model.keras`).
-        path: the folder to write (a TF Serving version folder, e.g. `savedmodels/sst2/1`).
 
     Returns:
-        `path`.
+        `(tokenizer, classifier, label_layers)`, the label layers in the order of the model's layers.
+
+    Raises:
+        ValueError: for a model that is not a restext serving model.
+
+    Example:
+    ```python
+    tokenizer, classifier, heads = serving_parts(serving_model)
+    ```
     """
-    module = _ServingModule(model)
-    signature = module.serve.get_concrete_function()
-    tf.saved_model.save(module, os.fspath(path), signatures={SIGNATURE: signature})
-    return os.fspath(path)
+    tokenizers = [layer for layer in model.layers if isinstance(layer, Tokenizer)]
+    heads = [layer for layer in model.layers if isinstance(layer, LabelOutputs)]
+    classifiers = [layer for layer in model.layers if isinstance(layer, keras.Model)]
+    if len(tokenizers) != 1 or len(classifiers) != 1 or not heads:
+        raise ValueError(
+            f"Model {model.name!r} is not a restext serving model (a tokenizer, a classifier and LabelOutputs). "
+            f"Received layers: {[layer.name for layer in model.layers]}"
+        )
+    return tokenizers[0], classifiers[0], heads
 
 
 __all__ = [
@@ -289,9 +244,9 @@ __all__ = [
     "OUTPUT_NAMES",
     "SIGNATURE",
     "build_serving_model",
-    "export_saved_model",
     "inference_copy",
     "output_names",
     "serving_labels",
+    "serving_parts",
     "serving_tasks",
 ]
