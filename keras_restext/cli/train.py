@@ -64,7 +64,8 @@ def add_parser(subparsers) -> None:
     group = parser.add_argument_group("model and training (defaults from the preset)")
     option = group.add_argument
     option("--preset", default="auto", metavar="NAME",
-           help="see `restext presets`; auto (the default) picks one from the data: its classes and texts' lengths")
+           help="see `restext presets`; auto (the default) picks one from the data: "
+                "its classes and texts' lengths")
     option("--epochs", type=positive_int, metavar="N", help="the most epochs to train")
     option("--batch-size", type=positive_int, metavar="N", help="examples per batch (per replica)")
     option("--learning-rate", type=positive_float, metavar="X", help="the peak learning rate")
