@@ -45,6 +45,9 @@ PLAN = (
 )
 
 
+_SPLIT = tune_default._split  # the sets' own splits (`main` routes tune_default to `split` while it trains)
+
+
 def _cut(data, words: int, classes: list[str] | None):
     pairs = [(" ".join(text.split()[:words]), label) for text, label in zip(*data.texts_and_labels())
              if classes is None or label in classes]  # fmt: skip
@@ -56,10 +59,10 @@ def split(dataset: str):
     (both parts cut to their first N whitespace-separated words; with `-cK`, K of the 20 groups,
     spread over the sorted names)."""
     if "-w" not in dataset:
-        return tune_default._split(dataset)
+        return _SPLIT(dataset)
     name, cut = dataset.rsplit("-w", 1)
     words, _, classes = cut.partition("-c")
-    parts = tune_default._split(name)
+    parts = _SPLIT(name)
     kept = None
     if classes:
         names = sorted(set(parts[0].texts_and_labels()[1]))
@@ -116,13 +119,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.table:
         print(table([json.loads(line) for line in path.read_text().splitlines() if line.strip()]))
         return
-    original_split = tune_default._split
     for dataset, seed in PLAN:
         for preset, overrides in RECIPES:
             key = (preset, dataset, seed, json.dumps(overrides, sort_keys=True))
             if key in _done(path):
                 continue
-            tune_default._split = lambda name, _d=dataset: split(_d) if name == _d else original_split(name)
+            tune_default._split = split
             words = median_words(split(dataset)[0])
             start, timings = time.time(), {}
             accuracies = tune_default.validation_accuracy(dataset, json.loads(json.dumps(overrides)), preset=preset,
