@@ -154,6 +154,11 @@ class ResTextClassifier(Task):
                 config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
 
+    @property
+    def heads(self) -> dict[str, int]:
+        """The output heads, name → classes: `{"probabilities": num_classes}` for one task, else `tasks`."""
+        return dict(self.tasks) if self.tasks is not None else {SINGLE_TASK: self.num_classes}
+
     # -- compile ------------------------------------------------------------------------------
     def compile(
         self,
@@ -180,7 +185,7 @@ class ResTextClassifier(Task):
             **kwargs: other `keras.Model.compile` arguments (`jit_compile`, `steps_per_execution`).
         """
         defaults = recipe_losses(
-            self.tasks or {SINGLE_TASK: self.num_classes}, several_tasks=self.tasks is not None,
+            self.heads, several_tasks=self.tasks is not None,
             multi_label=self.head_config["multi_label"], label_smoothing=self.recipe["label_smoothing"],
             loss_weights=loss_weights,
         )  # fmt: skip
@@ -234,7 +239,7 @@ class ResTextClassifier(Task):
         """`deep_logits_view` of this model, made once."""
         view = self.__dict__.get("_deep_logits_view")
         if view is None:
-            view = deep_logits_view(self, self.tasks or {SINGLE_TASK: self.num_classes})
+            view = deep_logits_view(self, self.heads)
             # Not tracked as a sublayer: it holds this model's own layers and weights again.
             object.__setattr__(self, "_deep_logits_view", view)
         return view
@@ -328,10 +333,20 @@ class ResTextClassifier(Task):
             return
         steps = steps_per_epoch or int(batches.cardinality())
         if needs_idf or steps < 0:  # one pass: it also fills the pipeline's cache of token ids
-            ids = [batch[0] for batch in batches.as_numpy_iterator()]
-            steps = steps if steps > 0 else len(ids)
+            counted = 0
+
+            def token_ids():  # streamed, batch by batch, counting them
+                nonlocal counted
+                for batch in batches.as_numpy_iterator():
+                    counted += 1
+                    yield batch[0]
+
             if needs_idf:
-                set_wide_idf(self, wide_branch_idf(ids, self.backbone.vocab_size, self.head_config))
+                set_wide_idf(self, wide_branch_idf(token_ids(), self.backbone.vocab_size, self.head_config))
+            else:
+                for _ in token_ids():
+                    pass
+            steps = steps if steps > 0 else counted
         if self._auto_optimizer:
             optimizer = recipe_optimizer(self.recipe, max(1, steps) * epochs, self._learning_rate)
             super().compile(optimizer=optimizer, **self._compile_arguments)

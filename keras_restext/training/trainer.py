@@ -192,6 +192,22 @@ def resolve_auto_preset(config: TrainConfig, tasks, say) -> tuple[TrainConfig, P
     return config.replace(preset=choice.preset, model_overrides=overrides), choice
 
 
+def read_and_check(tasks, config: TrainConfig, strategy: tf.distribute.Strategy, say):
+    """What comes before the run folder: the output folders and the settings checked, the data read
+    (bad data fails here) and "auto" resolved. Returns `(config, the auto choice or None, the
+    preset's tokenizer, not adapted)`."""
+    check_output_folders(config, strategy)  # a folder that cannot be written fails now, not after training
+    # Before the data is read: bad settings, a trunk that cannot read the tokenizer's ids (with
+    # "auto", as the default preset, which its other choice shares its recipe and tokenizer with).
+    as_checked = config if config.model.preset != AUTO else config.replace(preset=DEFAULT_PRESET)
+    tokenizer = check_model_reads_tokenizer(as_checked)
+    tasks.read(config, say)
+    config, choice = resolve_auto_preset(config, tasks, say)
+    if choice is not None:  # the chosen preset's tokenizer, checked against its trunk
+        tokenizer = check_model_reads_tokenizer(config)
+    return config, choice, tokenizer
+
+
 def classifier_builder(tasks, config: TrainConfig, tokenizer, training: dict, strategy: tf.distribute.Strategy):
     """`build(overrides, total_steps, preprocessed=False)`: the preset's task model (with model
     `overrides`), compiled with its recipe over `total_steps` steps, the peak learning rate scaled
@@ -265,15 +281,9 @@ def run_training(
     start = time.time()
     strategy = strategy or tf.distribute.get_strategy()
     say = log or (lambda message: None)
-    check_output_folders(config, strategy)  # a folder that cannot be written fails now, not after training
-    # Before the data is read: bad settings, a trunk that cannot read the tokenizer's ids (with
-    # "auto", as the default preset, which its other choice shares its recipe and tokenizer with).
-    check_model_reads_tokenizer(config if config.model.preset != AUTO else config.replace(preset=DEFAULT_PRESET))
-    tasks.read(config, say)  # bad data fails here, before a run folder is made
-    config, choice = resolve_auto_preset(config, tasks, say)
+    config, choice, tokenizer = read_and_check(tasks, config, strategy, say)
     resolved = config.resolved()
     training = resolved["training"]
-    tokenizer = check_model_reads_tokenizer(config)
     fingerprint = with_data_contents(tasks.fingerprint(config, resolved))  # the data's bytes too
     with start_run(config, fingerprint, strategy) as (output_dir, initial_epoch, held):
         tokenizer.adapt(tasks.training_texts())

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from keras_restext.checks import check_choice
 from keras_restext.data.errors import DataError, shorten
 from keras_restext.data.textdata import Row, Tally, TextData, from_rows
+from keras_restext.data.tokenizers.base import CONTROL_CHARACTERS
 
 BAD_ROW_POLICIES = ("error", "skip")
 ENCODING_ERRORS = ("replace", "strict")
@@ -130,7 +131,7 @@ def text_to_str(value) -> str:
 
 
 # A text the tokenizers see no token in: white space and control characters only (they become spaces).
-_BLANK = re.compile(r"[\s\x00-\x1f\x7f-\x9f]*")
+_BLANK = re.compile(rf"(?:\s|{CONTROL_CHARACTERS})*")
 
 
 class TextCheck:
