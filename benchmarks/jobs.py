@@ -14,7 +14,9 @@ import time
 import traceback
 from pathlib import Path
 
-METHODS: tuple[str, ...] = ("fasttext", "tfidf_lr", "kim_cnn", "ours")
+METHODS: tuple[str, ...] = ("fasttext", "tfidf_lr", "kim_cnn", "ours", "ours_auto", "fasttext_autotune", "tune")
+# The searches: one wall-time budget each (`benchmarks.search`), shorter in the smoke test.
+SEARCHES: tuple[str, ...] = ("fasttext_autotune", "tune")
 
 
 def execute(job: dict) -> dict:
@@ -23,7 +25,7 @@ def execute(job: dict) -> dict:
     Args:
         job: `{"method": one of METHODS or "efficiency", "dataset": str, "seed": int,
             "max_train": int | None, "max_test": int | None, "max_chars": int | None,
-            "epochs": int | None, "quick": bool}`; the optional limits are for the smoke test. An
+            "epochs": int | None, "quick": bool, "budget": seconds of a search}`; the optional limits are for the smoke test. An
             "ours" job may also name a "preset" and "model_overrides" (`benchmarks.depth`).
 
     Returns:
@@ -49,11 +51,17 @@ def execute(job: dict) -> dict:
     if job.get("max_chars"):  # the --quick smoke test cuts long posts short
         train_x, test_x = [t[: job["max_chars"]] for t in train_x], [t[: job["max_chars"]] for t in test_x]
     seed, epochs = int(job.get("seed", 0)), job.get("epochs")
-    if method == "ours":
+    if method in ("ours", "ours_auto"):
         from benchmarks.ours import train_ours  # noqa: PLC0415
 
+        preset = "auto" if method == "ours_auto" else job.get("preset", "restext_base")
         result = train_ours(train_x, train_y, test_x, test_y, seed, epochs=epochs,
-                            preset=job.get("preset", "restext_base"), model_overrides=job.get("model_overrides"))
+                            preset=preset, model_overrides=job.get("model_overrides"))
+    elif method in SEARCHES:
+        from benchmarks import search  # noqa: PLC0415
+
+        run_search = search.tune_ours if method == "tune" else search.fasttext_autotune_baseline
+        result = run_search((train_x, train_y), (test_x, test_y), seed, budget=job.get("budget", search.BUDGET_SECONDS))
     elif method == "kim_cnn":
         from benchmarks.baselines import kim_cnn_baseline  # noqa: PLC0415
 

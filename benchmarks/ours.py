@@ -38,6 +38,16 @@ def _saved_model_mb(folder: str) -> float:
     return sum(f.stat().st_size for f in files if f.is_file()) / 2**20
 
 
+def _auto_choice(preset: str, texts: list[str], labels: list[str]) -> dict:
+    """With `preset="auto"`, what it chose for these texts (the rule `train` applied)."""
+    if preset != "auto":
+        return {}
+    from keras_restext.models.auto_preset import choose_preset  # noqa: PLC0415
+
+    choice = choose_preset(texts, len(set(labels)))
+    return {"auto_choice": choice.as_dict(), "auto_reason": choice.describe()}
+
+
 def train_ours(
     train_texts: list[str],
     train_labels: list[str],
@@ -107,6 +117,7 @@ def train_ours(
             "best_val_accuracy": float(max(history)) if history else None,
             "saved_model_mb": _saved_model_mb(result.export_path),
             "preset": preset,
+            **_auto_choice(preset, train_texts, train_labels),
             "trained_with": TRAINED_WITH,
             "settings": {"preset": preset, **result.config["training"], "max_length": result.config["tokenizer"].get("max_length")},
         }

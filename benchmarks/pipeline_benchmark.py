@@ -3,6 +3,7 @@
     python benchmarks/pipeline_benchmark.py                     # both parts, 100 MB and 1 GB CSVs
     python benchmarks/pipeline_benchmark.py --skip-memory       # throughput only (a minute)
     python benchmarks/pipeline_benchmark.py --skip-throughput --sizes-mb 100
+    python benchmarks/pipeline_benchmark.py --skip-throughput --skip-memory --sources   # per source kind
 
 1. Throughput. The pipeline alone (read the CSV from disk, tokenize, batch: `read_dataset` +
    `build_pipeline`, no cache, several epochs, nothing else running) in examples/s, next to the
@@ -38,6 +39,8 @@ STREAM_LABELS = ["negative", "positive"]
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(REPO))
+
+from benchmarks import pipeline_sources  # noqa: E402  (imports no TensorFlow at module level)
 
 
 def peak_rss_mib() -> float:
@@ -253,6 +256,16 @@ def render(results: dict) -> str:
             f"Largest peak: {max(peaks):,.0f} MiB (goal: < 2048 MiB, not growing with the file's size).",
             "",
         ]
+    if results.get("sources"):
+        lines += pipeline_sources.render(results["sources"])
+    big = results.get("prepare_1gb")
+    if big:  # measured by hand: `/usr/bin/time -v restext prepare` on a generated CSV (see the line)
+        lines += ["## `restext prepare` on a 1 GB CSV", "", big["how"], "",
+                  f"{big['examples']:,} examples, {big['tokens_counted']:,} tokens counted (all of them, exactly: no "
+                  f"pruning), vocabulary {big['vocabulary']:,}; peak RSS {big['peak_rss_mib']:,.0f} MiB (goal < 2048); "
+                  f"{big['wall_s']:,.0f} s wall, {big['cpu_s']:,.0f} s CPU.", ""]  # fmt: skip
+    if results.get("paper"):
+        lines += pipeline_sources.render_paper(results["paper"], results.get("sources"))
     env = results.get("environment", {})
     lines += ["## Environment", "", *(f"- {k}: {v}" for k, v in env.items()), ""]
     return "\n".join(lines)
@@ -268,10 +281,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--results", default=str(RESULTS / "pipeline.md"))
+    parser.add_argument("--sources", action="store_true",
+                        help="also measure each source kind on 1 and 2 cores, and the paper estimate (pipeline_sources)")
+    parser.add_argument("--source-rows", type=int, default=300_000, help="rows of the corpus of --sources")
     parser.add_argument("--stream-child", metavar="CSV", help=argparse.SUPPRESS)
+    parser.add_argument("--source-child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.stream_child:
         stream_child(args.stream_child, args.batch_size)
+        return 0
+    if args.source_child:
+        print(json.dumps(pipeline_sources.child(*args.source_child)))
         return 0
 
     md_path = Path(args.results)
@@ -281,6 +301,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_memory:  # first: while this process is small (see peak_rss_mib)
         results["memory"] = memory([int(s) for s in args.sizes_mb.split(",")], args.batch_size)
         results["memory_measured"] = now
+    if args.sources:  # before importing TensorFlow here: the children are measured alone
+        with tempfile.TemporaryDirectory(prefix="restext-sources-") as folder:
+            results["sources"] = {**pipeline_sources.measure(__file__, DATA, Path(folder), args.source_rows), "measured": now}
+        results["paper"] = pipeline_sources.paper()
     if not args.skip_throughput:
         results["throughput"] = {**throughput(args.data, args.epochs, args.train_epochs, args.batch_size), "measured": now}
     import keras

@@ -13,7 +13,10 @@ PAGE = pathlib.Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
 METHOD_NAMES = {
     "ours": "ours (restext_base)",
+    "ours_auto": "ours (auto)",
+    "tune": "ours (tune, 15 min)",
     "fasttext": "fastText (bigrams)",
+    "fasttext_autotune": "fastText (autotune, 15 min)",
     "tfidf_lr": "TF-IDF + LR",
     "kim_cnn": "Kim CNN-rand",
 }
@@ -79,6 +82,13 @@ def _methods(runs: list[dict]) -> list[str]:
     return [m for m in METHOD_NAMES if m in seen]
 
 
+def _chosen(runs: list[dict]) -> str:
+    """The preset `preset="auto"` chose, after the accuracy of its runs."""
+    choices = sorted({r["auto_choice"]["preset"] + "".join(f", {k} {v}" for k, v in r["auto_choice"]["overrides"].items())
+                      for r in runs if r.get("auto_choice")})
+    return f" ({'; '.join(choices)})" if choices else ""
+
+
 def accuracy_table(runs: list[dict]) -> list[str]:
     methods = _methods(runs)
     lines = [
@@ -86,7 +96,7 @@ def accuracy_table(runs: list[dict]) -> list[str]:
         "|---|" + "---:|" * len(methods) + "---:|",
     ]
     for dataset in _datasets(runs):
-        cells = [_pct(_ok(_select(runs, dataset, m))) for m in methods]
+        cells = [_pct(_ok(_select(runs, dataset, m))) + _chosen(_ok(_select(runs, dataset, m))) for m in methods]
         reference = REFERENCE_ACCURACY.get(dataset)
         ref = f"{reference[0]} / {reference[1]}" if reference else "–"
         lines.append(f"| {DATASET_NAMES.get(dataset, dataset)} | " + " | ".join(cells) + f" | {ref} |")
@@ -206,9 +216,40 @@ def targets_table(runs: list[dict], eff: dict | None) -> list[str]:
         if dataset in KIM_PUBLISHED:
             rows.append((f"{name} accuracy ≥ Kim CNN-rand published {KIM_PUBLISHED[dataset]}",
                          f"{acc:.1f}", gap_in_points(acc, KIM_PUBLISHED[dataset]) >= 0))
+    rows += default_and_search_targets(runs)
     lines = ["| target | measured | met |", "|---|---:|:---:|"]
     lines += [f"| {name} | {value} | {_verdict(ok)} |" for name, value, ok in rows]
     return lines
+
+
+def _mean_of(runs: list[dict], dataset: str, method: str, key: str = "accuracy") -> float | None:
+    group = _ok(_select(runs, dataset, method))
+    return _mean([(100 if key == "accuracy" else 1) * r[key] for r in group]) if group else None
+
+
+def default_and_search_targets(runs: list[dict]) -> list[tuple[str, str, bool | None]]:
+    """The targets of `preset="auto"` and `restext tune` against the baselines of the same run."""
+    rows: list[tuple[str, str, bool | None]] = []
+    for dataset in _datasets(runs):
+        name, auto = DATASET_NAMES.get(dataset, dataset), _mean_of(runs, dataset, "ours_auto")
+        best = [v for v in (_mean_of(runs, dataset, m) for m in ("tfidf_lr", "fasttext")) if v is not None]
+        if auto is not None and len(best) == 2:
+            margin = gap_in_points(auto, max(best))
+            rows.append((f"{name}: auto ≥ the best of TF-IDF+LR / fastText in this run ({max(best):.1f}) +0.5",
+                         f"{auto:.1f} ({margin:+.1f})", margin >= 0.5))
+        auto_s, base_s = _mean_of(runs, dataset, "ours_auto", "train_seconds"), _mean_of(runs, dataset, "ours", "train_seconds")
+        if auto_s is not None and base_s is not None:
+            limit = 3.0 if dataset == "20news" else 1.1
+            rows.append((f"{name}: auto's training time ≤ {limit:g}× restext_base's", f"{auto_s / base_s:.2f}×",
+                         auto_s / base_s <= limit))
+        tuned, autotune = _mean_of(runs, dataset, "tune"), _mean_of(runs, dataset, "fasttext_autotune")
+        if tuned is not None and autotune is not None:
+            margin = gap_in_points(tuned, autotune)
+            rows.append((f"{name}: tune ≥ fastText autotune ({autotune:.1f}) +0.5, same budget and split",
+                         f"{tuned:.1f} ({margin:+.1f})", margin >= 0.5))
+        if tuned is not None and auto is not None:
+            rows.append((f"{name}: tune ≥ auto ({auto:.1f})", f"{tuned:.1f}", gap_in_points(tuned, auto) >= 0))
+    return rows
 
 
 def notes(data: dict) -> list[str]:

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from benchmarks.datasets import DATASETS
-from benchmarks.jobs import METHODS
+from benchmarks.jobs import METHODS, SEARCHES
 from benchmarks.report import render
 from benchmarks.runner import REPO_ROOT, ResultsFiles, check_names, csv_list, new_meta, run_jobs
 
@@ -28,6 +28,8 @@ DOC = REPO_ROOT / "docs" / "benchmarks.md"
 QUICK_DIR = REPO_ROOT / "benchmarks" / "results" / "quick"
 QUICK_LIMITS = {"max_train": 600, "max_test": 200, "max_chars": 2000, "epochs": 1, "quick": True}
 DETERMINISTIC = ("tfidf_lr",)  # one run whatever the seeds
+OURS = ("ours", "ours_auto")  # our seeds; the baselines and the searches run `--baseline-seeds`
+QUICK_BUDGET = 20  # seconds of each search in the smoke test
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -60,11 +62,13 @@ def plan(args: argparse.Namespace) -> list[dict]:
     jobs = []
     for dataset in args.datasets:
         for method in args.methods:
-            seeds = 1 if method in DETERMINISTIC else (args.seeds if method == "ours" else args.baseline_seeds)
+            seeds = 1 if method in DETERMINISTIC else (args.seeds if method in OURS else args.baseline_seeds)
             for seed in range(seeds):
                 job = {"method": method, "dataset": dataset, "seed": seed, **limits}
-                if method not in ("ours", "kim_cnn"):
+                if method not in (*OURS, "kim_cnn"):
                     job.pop("epochs", None)
+                if method in SEARCHES and args.quick:
+                    job["budget"] = QUICK_BUDGET
                 jobs.append(job)
     if not args.no_efficiency:
         jobs.append({"method": "efficiency", "quick": args.quick})

@@ -1,6 +1,6 @@
-"""`restext`: train, evaluate, export and query residual text classifiers from the shell.
+"""`restext`: train, evaluate, explain, export and query residual text classifiers from the shell.
 
-Usage: `restext {train,tune,evaluate,predict,export,presets} --help`. Errors in the user's input (a missing
+Usage: `restext {train,tune,evaluate,explain,predict,export,presets,prepare,audit} --help`. Errors in the user's input (a missing
 file or column, a malformed row, an unknown label, a bad option) print one line
 `restext: error: <file>:<line>: <problem>; expected ...` and exit with code 2.
 
@@ -14,7 +14,7 @@ import argparse
 import re
 import sys
 
-from keras_restext.cli import evaluate, export, predict, presets, train, tune
+from keras_restext.cli import audit, evaluate, explain, export, predict, prepare, presets, train, tune
 from keras_restext.cli.quiet_import import import_tensorflow_quietly
 from keras_restext.cli.wording import Wording
 from keras_restext.version import __version__
@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in (train, tune, evaluate, predict, export, presets):
+    for command in (train, tune, evaluate, explain, predict, export, presets, prepare, audit):
         command.add_parser(subparsers)
     return parser
 

@@ -7,7 +7,7 @@ import logging
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -53,6 +53,12 @@ class TextData:
         label_renames: the renaming of `with_label_names` (raw label → name), None without one.
         renamed_from: the data before `with_label_names`, whose raw labels `LabelVocabulary.from_data`
             checks the renaming against.
+        files: the files that `dataset` reads with `tf.data`'s C++ readers, built from their list:
+            `tf.distribute` can give each worker its own files (`AutoShardPolicy.FILE`). None for a
+            Python generator, in-memory data, or a `limit`.
+        of_files: with `files`, builds the same dataset over a subset of them (`for_worker`).
+        reader: what `dataset` runs: "tf.data" (C++ ops only, see `sources.native`) or "python"
+            (a generator, or data held in memory).
     """
 
     dataset: tf.data.Dataset
@@ -66,6 +72,27 @@ class TextData:
     row_reader: Callable[[], Iterator[Row]] | None = field(default=None, repr=False, compare=False)
     label_renames: dict[str, str] | None = field(default=None, repr=False, compare=False)
     renamed_from: TextData | None = field(default=None, repr=False, compare=False)
+    files: tuple[str, ...] | None = field(default=None, repr=False, compare=False)
+    of_files: Callable[[Sequence[str]], tf.data.Dataset] | None = field(default=None, repr=False, compare=False)
+    reader: str = field(default="python", compare=False)
+
+    def for_worker(self, count: int, index: int) -> TextData:
+        """The data one of `count` workers trains on: its `dataset` reads only every `count`-th of
+        `files`, from the `index`-th (sharding by file, done here because the seeded shuffle of
+        `build_pipeline` hides the files from `tf.distribute`'s auto-shard). `iter_rows` still
+        reads every row (labels, counts, evaluation).
+
+        Raises:
+            ArgumentError: data without `files`, or fewer files than workers.
+        """
+        if self.files is None or self.of_files is None or len(self.files) < count or not 0 <= index < count:
+            have = "no file list" if self.files is None else f"{len(self.files)} file(s)"
+            raise ArgumentError(
+                f"{self.path} cannot be sharded by file over {count} workers (worker {index}): it has {have}",
+                argument="strategy",
+            )
+        files = self.files[index::count]
+        return dataclasses.replace(self, dataset=self.of_files(files), files=files)
 
     def iter_rows(self) -> Iterator[Row]:
         """Iterates `Row(text, label, path, line)` in Python; raises `DataError` on a bad row."""
@@ -134,9 +161,11 @@ class TextData:
             for row in self.iter_rows():
                 yield row._replace(label=rename_label(row.label, names, delimiter))
 
+        of_files = self.of_files
         return dataclasses.replace(
             self,
             dataset=self.dataset.map(rename),
+            of_files=None if of_files is None else lambda files: of_files(files).map(rename),
             label_names=None if self.label_names is None else [names.get(n, n) for n in self.label_names],
             row_reader=renamed_rows,
             label_renames=names,

@@ -77,6 +77,7 @@ def model_card(
     config: Mapping[str, object] | None = None,
     parameters: int | None = None,
     training: Mapping[str, object] | None = None,
+    class_features: Mapping[str, Sequence[tuple[str, float]]] | None = None,
 ) -> str:
     """The Markdown model card of one export, of one task or several.
 
@@ -91,6 +92,8 @@ def model_card(
         config: the resolved tokenizer/model/training configuration.
         parameters: the number of weights.
         training: facts of the run: epochs run, best epoch, wall time, ...
+        class_features: class → the words and n-grams that push hardest towards it, with their
+            push (`keras_restext.export.class_features`); None: no such section.
 
     Returns:
         The card's Markdown text.
@@ -100,6 +103,7 @@ def model_card(
     shown_preset = None if not preset else f"`{preset}`, one shared trunk, one head per task" if tasks else f"`{preset}`"
     lines += card_run_sections(data=data, preset=shown_preset, parameters=parameters, config=config, training=training)
     lines += _metrics_section(metrics, tasks)
+    lines += _class_features_section(class_features)
     lines += _how_to_call(name, version, tasks, config)
     return "\n".join(lines)
 
@@ -142,6 +146,38 @@ def _metrics_section(metrics: Mapping[str, Mapping] | None, tasks: Mapping[str, 
             lines += [f"Per class ({split}):", ""] + _per_class_table(report) + [""]
         lines += [f"![confusion matrix]({confusion})", ""]
     return lines + [f"![training curves]({CURVES_FILE})", ""]
+
+
+CARD_MAX_CLASSES = 50  # past it, the card shows the first classes' features only
+
+
+def _class_features_section(features: Mapping[str, Sequence[tuple[str, float]]] | None) -> list[str]:
+    """"What pushes towards each class": one short table per class, from the wide branch.
+
+    Example:
+    >>> print("\\n".join(_class_features_section({"pos": [("fine", 1.25)]})[4:]))
+    ### pos
+    <BLANKLINE>
+    | word or n-gram | push |
+    |---|---:|
+    | fine | 1.250 |
+    <BLANKLINE>
+    """
+    if not features:
+        return []
+    lines = [
+        "## What pushes towards each class",
+        "",
+        "From the linear TF-IDF branch: a feature's weight for the class minus its mean over the classes, times its "
+        "idf and the branch's scale (logit units). `restext explain` shows the words at work in one text.",
+        "",
+    ]
+    for name, rows in list(features.items())[:CARD_MAX_CLASSES]:
+        lines += [f"### {name}", "", "| word or n-gram | push |", "|---|---:|"]
+        lines += [f"| {feature.replace('|', '&#124;')} | {push:.3f} |" for feature, push in rows] + [""]
+    if len(features) > CARD_MAX_CLASSES:
+        lines += [f"(the first {CARD_MAX_CLASSES} of {len(features)} classes)", ""]
+    return lines
 
 
 def _signature_outputs(tasks: Mapping[str, Sequence[str]] | None) -> tuple[str, str]:

@@ -18,6 +18,7 @@ from keras_restext.export.artifacts import (
     write_label_files,
 )
 from keras_restext.export.card import model_card
+from keras_restext.export.class_features import class_features
 from keras_restext.export.integrity import read_json_file
 from keras_restext.export.loading import TASKS_FILE, load_keras_model
 from keras_restext.export.plots import plot_confusion_matrix, plot_training_curves
@@ -87,6 +88,7 @@ def write_export(
             config=config,
             parameters=serving_model.count_params(),
             training=training,
+            class_features=class_features(serving_model),
         )
         write_model_card(folder, card)
 

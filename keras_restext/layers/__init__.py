@@ -11,6 +11,7 @@ from keras_restext.layers.masked_conv1d import MaskedConv1D
 from keras_restext.layers.masked_downsample import MaskedDownsample1D
 from keras_restext.layers.res_block import ResBlock
 from keras_restext.layers.squeeze_excitation import SqueezeExcitation1D
+from keras_restext.layers.stop_gradient import StopGradient
 
 __all__ = [
     "BagOfTokensLogits",
@@ -24,5 +25,6 @@ __all__ = [
     "MaskedGlobalPooling1D",
     "ResBlock",
     "SqueezeExcitation1D",
+    "StopGradient",
     "token_idf",
 ]

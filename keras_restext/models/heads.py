@@ -14,7 +14,15 @@ from collections.abc import Iterable, Mapping
 import keras
 import numpy as np
 
-from keras_restext.layers import BagOfTokensLogits, DropPath, HashedNGrams, KMaxPooling1D, MaskedGlobalPooling1D, token_idf
+from keras_restext.layers import (
+    BagOfTokensLogits,
+    DropPath,
+    HashedNGrams,
+    KMaxPooling1D,
+    MaskedGlobalPooling1D,
+    StopGradient,
+    token_idf,
+)
 from keras_restext.layers.hashed_ngrams import MAX_BUCKETS, check_hashed_ngrams
 from keras_restext.checks import check_choice, check_int, require
 from keras_restext.errors import ArgumentError
@@ -36,6 +44,10 @@ HEAD_DEFAULTS: dict = {
     # (deep supervision), so the residual branch learns to classify by itself beside the wide
     # branch; `ResTextClassifier`'s training step computes it.
     "deep_loss_weight": 0.0,
+    # True: the wide & deep sum passes no gradient to the deep logits, so the trunk learns from its own
+    # loss only (needs `deep_loss_weight` > 0), as if trained alone, and the wide branch learns to add
+    # to it. A character trunk beside a character n-gram branch stays at chance otherwise.
+    "deep_loss_only": False,
     # The n-gram orders that the wide branch reads, hashed into `wide_buckets` ids (`HashedNGrams`):
     # character n-grams for a character model; (): the token ids themselves.
     "wide_ngrams": (),
@@ -60,6 +72,12 @@ def check_head_config(config: dict) -> None:
             "`deep_loss_weight` needs a wide branch (`wide_scale` > 0): without one the deep logits are "
             f"the model's own. Received: deep_loss_weight={weight!r}, wide_scale={config['wide_scale']!r}",
             argument="deep_loss_weight",
+        )
+    if config["deep_loss_only"] and not weight:
+        raise ArgumentError(
+            "`deep_loss_only` trains the trunk through its own loss only, so it needs `deep_loss_weight` > 0. "
+            f"Received: deep_loss_only={config['deep_loss_only']!r}, deep_loss_weight={weight!r}",
+            argument="deep_loss_only",
         )
     if config["wide_ngrams"]:
         if not config["wide_scale"]:
@@ -122,6 +140,8 @@ def classification_heads(features, token_ids, heads: Mapping[str, int], vocab_si
         deep = keras.layers.Dense(classes, dtype="float32", name=f"{head}_deep_logits")(x)
         if config["deep_drop_path"]:
             deep = DropPath(config["deep_drop_path"], name=f"{head}_deep_drop_path")(deep)
+        if config["deep_loss_only"]:
+            deep = StopGradient(name=f"{head}_deep_loss_only")(deep)
         wide = BagOfTokensLogits(
             classes, wide_vocab_size, config["wide_scale"], dtype="float32", name=f"{head}_wide_logits"
         )(wide_ids)

@@ -55,6 +55,8 @@ class ResTextClassifier(Task):
         deep_loss_weight: > 0 adds this weight times the cross-entropy of the deep logits alone
             (label-smoothed as the recipe says) to the training loss: deep supervision, so that
             the residual branch learns to classify by itself beside the wide branch.
+        deep_loss_only: with `deep_loss_weight` > 0, the trunk learns from that loss only: the
+            wide & deep sum passes it no gradient, so a fast wide branch cannot starve it.
         wide_ngrams: n-gram orders (e.g. `(2, 3, 4, 5)` of characters) that the wide branch reads,
             hashed into `wide_buckets` ids (`HashedNGrams`), instead of the token ids themselves.
         wide_buckets: the hash buckets of `wide_ngrams`, at most 2**20.
@@ -88,6 +90,7 @@ class ResTextClassifier(Task):
         wide_scale: float = 0.0,
         deep_drop_path: float = 0.0,
         deep_loss_weight: float = 0.0,
+        deep_loss_only: bool = False,
         wide_ngrams: Sequence[int] = (),
         wide_buckets: int = MAX_BUCKETS,
         recipe: Mapping[str, object] | None = None,
@@ -103,6 +106,7 @@ class ResTextClassifier(Task):
             "wide_scale": wide_scale,
             "deep_drop_path": deep_drop_path,
             "deep_loss_weight": deep_loss_weight,
+            "deep_loss_only": deep_loss_only,
             "wide_ngrams": tuple(wide_ngrams),
             "wide_buckets": wide_buckets,
         }

@@ -4,8 +4,10 @@ The rules, stated once:
 - `batch_size` is per replica; the global batch is `batch_size * strategy.num_replicas_in_sync`.
 - The learning rate scales linearly with the number of replicas (Goyal et al. 2017), and the
   warm-up of `keras_restext.models.optimizers` keeps the first steps of a larger batch stable.
-- The input pipeline's auto-shard policy is set explicitly: DATA (every worker reads all, keeps its
-  share of the batches) for in-memory and single-file sources, FILE for sources of several files.
+- The input pipeline's sharding is explicit: under `MultiWorkerMirroredStrategy`, training data
+  that `tf.data`'s C++ readers read from at least as many files as there are workers is sharded
+  by file here (`shard_training_files`: each worker reads every n-th file, auto-shard OFF);
+  everything else gets the DATA policy (every worker reads all, keeps its share of the batches).
 - In multi-worker training every worker runs the same program, but only the chief writes the export
   and the final checkpoint; the others write to a temporary folder that is deleted afterwards, as
   TensorFlow's multi-worker guide prescribes.
@@ -94,12 +96,47 @@ def scaled_learning_rate(learning_rate: float, strategy: tf.distribute.Strategy)
     return learning_rate * strategy.num_replicas_in_sync
 
 
-def with_shard_policy(dataset: tf.data.Dataset, *, sharded_files: bool = False) -> tf.data.Dataset:
-    """Sets the auto-shard policy explicitly: FILE for several files, DATA otherwise."""
+def with_shard_policy(
+    dataset: tf.data.Dataset, *, sharded_files: bool = False, sharded_here: bool = False
+) -> tf.data.Dataset:
+    """Sets the auto-shard policy explicitly: OFF for a dataset already sharded (`sharded_here`:
+    this worker's files, see `shard_training_files`), FILE for `sharded_files`, DATA otherwise."""
     options = tf.data.Options()
     policy = tf.data.experimental.AutoShardPolicy
-    options.experimental_distribute.auto_shard_policy = policy.FILE if sharded_files else policy.DATA
+    chosen = policy.OFF if sharded_here else policy.FILE if sharded_files else policy.DATA
+    options.experimental_distribute.auto_shard_policy = chosen
     return dataset.with_options(options)
+
+
+def worker_position(strategy: tf.distribute.Strategy) -> tuple[int, int]:
+    """`(number of workers, this worker's index)`: `(1, 0)` but under `MultiWorkerMirroredStrategy`,
+    whose chief (if any) comes first, then the workers in order."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return 1, 0
+    cluster = resolver.cluster_spec().as_dict()
+    tasks = [(kind, i) for kind in ("chief", "worker") for i in range(len(cluster.get(kind, [])))]
+    if (resolver.task_type, resolver.task_id) not in tasks:
+        return 1, 0
+    return len(tasks), tasks.index((resolver.task_type, resolver.task_id))
+
+
+def shard_training_files(tasks, strategy: tf.distribute.Strategy) -> bool:
+    """Gives this worker its share of the training files: with several workers and training data
+    that `tf.data`'s readers read from at least as many files (`TextData.files`), the worker's
+    dataset reads every n-th file (`TextData.for_worker`); the workers then read disjoint files.
+    One file, in-memory data or a Python generator stay whole (DATA sharding).
+
+    Returns:
+        Whether the training data was sharded (its pipeline then needs auto-shard OFF).
+    """
+    count, index = worker_position(strategy)
+    data = tasks.splits.get("train")
+    files = getattr(data, "files", None)
+    if count < 2 or files is None or len(files) < count:
+        return False
+    tasks.splits["train"] = data.for_worker(count, index)
+    return True
 
 
 def is_chief(strategy: tf.distribute.Strategy | None = None) -> bool:

@@ -56,6 +56,7 @@ from keras_restext.training.distribute import (
     patch_for_multiworker,
     remove_worker_dir,
     scaled_learning_rate,
+    shard_training_files,
     with_shard_policy,
 )
 from keras_restext.training.metrics import format_report
@@ -241,16 +242,19 @@ def classifier_builder(tasks, config: TrainConfig, tokenizer, training: dict, st
     return build
 
 
-def training_pipelines(tasks, config: TrainConfig, tokenizer, global_batch: int, shuffle_epoch: ShuffleEpoch) -> dict:
+def training_pipelines(
+    tasks, config: TrainConfig, tokenizer, global_batch: int, shuffle_epoch: ShuffleEpoch, sharded_train: bool = False
+) -> dict:
     """What `fit` consumes, split → token-id batches (static shapes for TPU/XLA); each epoch's
-    order a function of (seed, epoch), so that resumes are exact."""
+    order a function of (seed, epoch), so that resumes are exact. `sharded_train`: the training
+    data is this worker's files already (`shard_training_files`)."""
     runtime = config.runtime
     return {
         split: with_shard_policy(tasks.pipeline(
             split, tokenizer, batch_size=global_batch, shuffle=split == "train", seed=config.schedule.seed,
             epoch=shuffle_epoch.epoch, bucket=runtime.bucket and not runtime.static_shapes,
             static_shapes=runtime.static_shapes, cache=runtime.cache,
-        ))
+        ), sharded_here=sharded_train and split == "train")
         for split in ("train", "validation")
         if tasks.splits[split] is not None
     }  # fmt: skip
@@ -292,7 +296,8 @@ def run_training(
         # batch_size is per replica: every replica sees the same batch as on one device.
         global_batch = training["batch_size"] * strategy.num_replicas_in_sync
         shuffle_epoch = ShuffleEpoch()
-        pipelines = training_pipelines(tasks, config, tokenizer, global_batch, shuffle_epoch)
+        sharded = shard_training_files(tasks, strategy)  # several files, several workers: each its own
+        pipelines = training_pipelines(tasks, config, tokenizer, global_batch, shuffle_epoch, sharded)
         steps_per_epoch = max(1, -(-tasks.training_size() // global_batch))
         build = classifier_builder(tasks, config, tokenizer, training, strategy)
         with strategy.scope():

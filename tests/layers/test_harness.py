@@ -53,6 +53,8 @@ CASES = [
      {"padding": "mask", "run_training_check": False, "expected_output_shape": (3, 3, 4)}),
     ("squeeze_excitation1d", layers.SqueezeExcitation1D, {"ratio": 0.5}, SEQUENCES, {"padding": "mask"}),
     ("drop_path", layers.DropPath, {"rate": 0.3, "seed": 1}, SEQUENCES, {"padding": "mask", "run_training_check": False}),
+    # No gradient passes it, so there is nothing to train through it.
+    ("stop_gradient", layers.StopGradient, {}, SEQUENCES, {"padding": "mask", "run_training_check": False}),
     ("limit_vocabulary", layers.LimitVocabulary, {"vocab_size": 10}, IDS,
      {"padding": "ids", "follows_policy": False, "run_training_check": False}),
     ("keep_words", layers.KeepWords, {"ngrams": 2}, IDS,

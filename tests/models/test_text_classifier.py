@@ -146,13 +146,13 @@ def _cross_entropy(targets, probabilities, smoothing, weights=None):
     return np.mean(per_example * (1.0 if weights is None else weights))
 
 
-def _deep_supervised(tasks=None, weight=0.5):
+def _deep_supervised(tasks=None, weight=0.5, deep_loss_only=False):
     """A wide & deep classifier on token ids with no dropout, so that training and inference agree."""
     keras.utils.set_random_seed(0)
     backbone = ResTextBackbone(40, embedding_dim=8, stage_filters=(8,), stage_blocks=(1,))
     heads = {"tasks": tasks} if tasks else {"num_classes": 3}
     classifier = ResTextClassifier(backbone, **heads, head_dropout=0.0, wide_scale=2.0, deep_loss_weight=weight,
-                                   recipe={"label_smoothing": 0.1})  # fmt: skip
+                                   deep_loss_only=deep_loss_only, recipe={"label_smoothing": 0.1})  # fmt: skip
     classifier.compile(optimizer=keras.optimizers.SGD(0.1))
     return classifier
 
@@ -173,6 +173,36 @@ def test_deep_loss_weight_adds_the_deep_logits_own_cross_entropy(weight):
     clone = ResTextClassifier.from_config(classifier.get_config())
     assert clone.head_config["deep_loss_weight"] == weight
     assert len(clone.weights) == len(classifier.weights)  # the deep-logits view adds no weights
+
+
+def _trunk_gradients(classifier, loss_of) -> list[np.ndarray]:
+    trunk = classifier.backbone.trainable_weights
+    with tf.GradientTape() as tape:
+        probabilities, deep_logits = classifier._with_deep_logits()(IDS, training=False)
+        loss = loss_of(probabilities, deep_logits["probabilities"])
+    # A weight that the loss does not reach gets None, i.e. zero.
+    return [np.zeros(w.shape) if g is None else tf.convert_to_tensor(g).numpy() for w, g in zip(trunk, tape.gradient(loss, trunk))]
+
+
+def test_deep_loss_only_trains_the_trunk_by_its_own_loss_alone():
+    both = _deep_supervised(deep_loss_only=False)
+    alone = _deep_supervised(deep_loss_only=True)
+    cross_entropy = keras.losses.CategoricalCrossentropy()
+    whole = lambda probabilities, deep: cross_entropy(TARGETS, probabilities)  # noqa: E731
+    deep_only = lambda probabilities, deep: cross_entropy(TARGETS, tf.nn.softmax(deep))  # noqa: E731
+    # The same weights and the same outputs; only the sum's gradient into the trunk differs.
+    np.testing.assert_allclose(alone.predict(IDS, verbose=0), both.predict(IDS, verbose=0), rtol=1e-6)
+    assert all(not np.any(g) for g in _trunk_gradients(alone, whole))
+    assert any(np.any(g) for g in _trunk_gradients(both, whole))
+    for left, right in zip(_trunk_gradients(alone, deep_only), _trunk_gradients(both, deep_only)):
+        np.testing.assert_allclose(left, right, rtol=1e-5, atol=1e-8)
+    clone = ResTextClassifier.from_config(alone.get_config())
+    assert clone.head_config["deep_loss_only"] is True
+
+
+def test_deep_loss_only_needs_a_deep_loss():
+    with pytest.raises(ValueError, match="`deep_loss_only` .* needs `deep_loss_weight` > 0"):
+        _deep_supervised(weight=0.0, deep_loss_only=True)
 
 
 def test_deep_loss_weight_covers_every_task_and_its_missing_labels():

@@ -56,6 +56,7 @@ def test_shard_policy_is_set_explicitly():
     policy = tf.data.experimental.AutoShardPolicy
     assert with_shard_policy(data).options().experimental_distribute.auto_shard_policy == policy.DATA
     assert with_shard_policy(data, sharded_files=True).options().experimental_distribute.auto_shard_policy == policy.FILE
+    assert with_shard_policy(data, sharded_here=True).options().experimental_distribute.auto_shard_policy == policy.OFF
 
 
 def test_unknown_strategy_is_explained():
@@ -81,13 +82,28 @@ def test_multiworker_training_on_loopback_agrees_and_only_the_chief_writes(tmp_p
     data.mkdir()
     write_tsv(data / "train.tsv", 160, seed=0)
     write_tsv(data / "dev.tsv", 40, seed=1)
+    reports = _launch_workers("multiworker_train.py", str(data), str(tmp_path / "out"))
+    chief, worker = reports
+    assert (chief["chief"], worker["chief"]) == (True, False)
+    assert chief["replicas"] == worker["replicas"] == 2
+    assert chief["weights"] == worker["weights"]  # synchronous training: the same model on both
+    # Only the chief wrote the run folder and the export; the worker's temporary folder is gone.
+    assert chief["export_path"] == str(tmp_path / "out" / "export" / "1")
+    assert Path(chief["export_path"], "saved_model.pb").is_file()
+    assert worker["export_path"] is None
+    assert worker["output_dir"] != chief["output_dir"] and not Path(worker["output_dir"]).exists()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["export", "run"]
+
+
+def _launch_workers(script: str, *args: str) -> list[dict]:
+    """Runs `script` as two loopback workers of one cluster; their last JSON lines."""
     workers = [f"127.0.0.1:{_free_port()}" for _ in range(2)]
     processes = []
     for index in range(2):
         tf_config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
         processes.append(
             subprocess.Popen(
-                [sys.executable, str(SCRIPTS / "multiworker_train.py"), str(data), str(tmp_path / "out")],
+                [sys.executable, str(SCRIPTS / script), *args],
                 cwd=REPO,
                 env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TF_CONFIG": json.dumps(tf_config)},
                 stdout=subprocess.PIPE,
@@ -101,13 +117,25 @@ def test_multiworker_training_on_loopback_agrees_and_only_the_chief_writes(tmp_p
         lines = [line for line in out.splitlines() if line.startswith("{")]
         assert lines, err[-8000:]
         reports.append(json.loads(lines[-1]))
-    chief, worker = reports
+    return reports
+
+
+def test_several_files_are_sharded_by_file_across_two_workers(tmp_path):
+    """Four files, two workers: each worker's training pipeline reads exactly two of the files,
+    every row of them in each epoch, none of the other worker's; the weights still agree."""
+    rows, epochs = 24, 2
+    words = ["good fine great", "bad dull awful"]
+    for index in range(4):
+        lines = [f"part{index} {words[r % 2]} {r},{r % 2}" for r in range(rows)]
+        (tmp_path / f"train-{index}.csv").write_text("text,label\n" + "\n".join(lines) + "\n")
+    (tmp_path / "dev.csv").write_text("text,label\n" + "".join(f"{words[r % 2]},{r % 2}\n" for r in range(8)))
+    chief, worker = _launch_workers(
+        "multiworker_files.py", str(tmp_path / "train-*.csv"), str(tmp_path / "dev.csv"), str(tmp_path / "out")
+    )
     assert (chief["chief"], worker["chief"]) == (True, False)
-    assert chief["replicas"] == worker["replicas"] == 2
-    assert chief["weights"] == worker["weights"]  # synchronous training: the same model on both
-    # Only the chief wrote the run folder and the export; the worker's temporary folder is gone.
-    assert chief["export_path"] == str(tmp_path / "out" / "export" / "1")
-    assert Path(chief["export_path"], "saved_model.pb").is_file()
-    assert worker["export_path"] is None
-    assert worker["output_dir"] != chief["output_dir"] and not Path(worker["output_dir"]).exists()
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["export", "run"]
+    # Every row of its own two files, none of the other's: 0 and 2 on the chief, 1 and 3 on the worker.
+    assert chief["rows_per_file"] == {"part0": rows, "part2": rows}
+    assert worker["rows_per_file"] == {"part1": rows, "part3": rows}
+    for report in (chief, worker):  # without the cache, each epoch reads them again (and Keras's build, once)
+        assert all(reads >= rows * epochs and reads % rows == 0 for reads in report["reads_per_file"].values())
+    assert chief["weights"] == worker["weights"]

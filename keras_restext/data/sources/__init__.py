@@ -11,19 +11,22 @@ import tensorflow as tf
 
 from keras_restext.checks import check_choice
 from keras_restext.data.errors import DataError
+from keras_restext.data.sources import paths
 from keras_restext.data.sources.common import GLOB_CHARS
 from keras_restext.data.sources.delimited import LABEL_COLUMN_NAMES, TEXT_COLUMN_NAMES, read_delimited
 from keras_restext.data.sources.folder import read_folder
 from keras_restext.data.sources.jsonl import read_jsonl
 from keras_restext.data.sources.memory import from_tf_dataset, read_memory
 from keras_restext.data.sources.tfds_source import parse_tfds_name, read_tfds
+from keras_restext.data.sources.tfrecord import is_prepared_folder, read_tfrecord
 from keras_restext.data.textdata import TextData
 from keras_restext.errors import ArgumentError
 
-FORMATS = ("csv", "tsv", "jsonl", "folder", "tfds", "memory")
+FORMATS = ("csv", "tsv", "jsonl", "folder", "tfds", "memory", "tfrecord")
 _ALIASES = {"json": "jsonl", "directory": "folder", "dir": "folder", "tab": "tsv"}
 _COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz")
 _SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl"}
+_SUFFIXES[".tfrecord"] = "tfrecord"  # TFRecord files of tf.train.Example (sources.tfrecord)
 
 
 def infer_format(source) -> str:
@@ -33,7 +36,9 @@ def infer_format(source) -> str:
     source = os.fspath(source)
     if source.startswith("tfds:"):
         return "tfds"
-    if os.path.isdir(source):
+    if is_prepared_folder(source):  # made by `restext prepare`
+        return "tfrecord"
+    if paths.isdir(source):
         return "folder"
     stem, suffix = os.path.splitext(source)
     if suffix.lower() in _COMPRESSED_SUFFIXES:  # data.csv.gz: a compressed csv file (sources.encodings)
@@ -41,7 +46,7 @@ def infer_format(source) -> str:
     suffix = suffix.lower()
     if suffix in _SUFFIXES:
         return _SUFFIXES[suffix]
-    if not any(ch in source for ch in GLOB_CHARS) and not os.path.exists(source):
+    if not any(ch in source for ch in GLOB_CHARS) and not paths.exists(source):
         raise DataError("no such file or directory", path=source, expected="an existing file, a glob pattern or a directory")
     raise DataError(
         f"cannot infer the format from the name (suffix {suffix or 'none'!r})",
@@ -88,7 +93,8 @@ def read_dataset(
 
     The format comes from the source: `.csv` → "csv", `.tsv`/`.tab` → "tsv", `.jsonl`/`.json` →
     "jsonl" (each also compressed: `.csv.gz`, `.bz2`, `.xz`), a directory → "folder",
-    `"tfds:NAME[:SPLIT]"` → "tfds", a `(texts, labels)` pair of lists/arrays (or `texts` plus
+    `"tfds:NAME[:SPLIT]"` → "tfds", `.tfrecord` or a folder made by `restext prepare` → "tfrecord"
+    (`sources.tfrecord`), a `(texts, labels)` pair of lists/arrays (or `texts` plus
     `labels=`) or a `tf.data.Dataset` → "memory". `format=` overrides.
     With no options, the shared benchmark files read as they are: mr's CSV (header `text,label`),
     sst2's TSV (header `sentence<TAB>label`) and trec's TSV (no header; `LABEL<TAB>question`, the
@@ -188,11 +194,13 @@ def _read(source, format: str, columns: dict, header, label_delimiter, format_op
     if format == "jsonl":
         return _call(read_jsonl, source, format, **columns, label_delimiter=label_delimiter, **format_options)
     text_column = columns["text_column"]
-    if text_column is not None and format in ("folder", "memory"):
+    if text_column is not None and format in ("folder", "memory", "tfrecord"):
         raise ArgumentError(
             f"`text_column` does not apply to format={format!r}. Received: text_column={text_column!r}",
             argument="text_column",
         )
+    if format == "tfrecord":
+        return _call(read_tfrecord, source, format, label_delimiter=label_delimiter, **format_options)
     if format == "folder":
         return _call(read_folder, source, format, **format_options)
     if format == "tfds":

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import glob
 import itertools
 import math
 import numbers
-import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 
 from keras_restext.checks import check_choice
 from keras_restext.data.errors import DataError, shorten
+from keras_restext.data.sources import paths
 from keras_restext.data.textdata import Row, Tally, TextData, from_rows
 from keras_restext.data.tokenizers.base import CONTROL_CHARACTERS
 
@@ -21,9 +20,10 @@ GLOB_CHARS = "*?["
 
 
 def list_files(source: str) -> list[str]:
-    """The files a path or glob names, sorted; raises `DataError` for a missing file or no match."""
+    """The files a path or glob names, sorted (local, or through `tf.io.gfile`: `gs://`, `ram://`, ...);
+    raises `DataError` for a missing file or no match."""
     if any(ch in source for ch in GLOB_CHARS):
-        files = sorted(f for f in glob.glob(source, recursive=True) if os.path.isfile(f))
+        files = paths.glob_files(source)
         if not files:
             raise DataError(
                 "no file matches the pattern",
@@ -31,9 +31,9 @@ def list_files(source: str) -> list[str]:
                 expected="a glob that matches at least one file (e.g. 'data/train-*.csv')",
             )
         return files
-    if not os.path.exists(source):
+    if not paths.exists(source):
         raise DataError("no such file or directory", path=source, expected="an existing file, a glob pattern or a directory")
-    if os.path.isdir(source):
+    if paths.isdir(source):
         raise DataError("is a directory", path=source, expected="a file (a directory is read with format='folder')")
     return [source]
 

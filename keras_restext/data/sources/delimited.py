@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import itertools
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -34,6 +33,8 @@ from keras_restext.data.sources.common import (
     skip_hint,
 )
 from keras_restext.data.sources.encodings import text_lines
+from keras_restext.data.sources.native import with_native_delimited
+from keras_restext.data.sources.paths import file_size
 from keras_restext.data.textdata import Row, Tally, TextData
 from keras_restext.errors import ArgumentError
 
@@ -328,9 +329,12 @@ def read_delimited(
     check_rows: int = 1000,
     limit: int | None = None,
     chunk_size: int = 512,
+    native: bool = True,
 ) -> TextData:
     """Reads CSV/TSV file(s); see `read_dataset` for the options. Checks every file's header and
-    first `check_rows` rows now; later rows are checked as they stream."""
+    first `check_rows` rows now; later rows are checked as they stream. With `native`, one first
+    pass in Python checks every row, and the dataset is then `tf.data`'s C++ reader when it reads
+    the same examples (see `sources.native`); `native=False` keeps the Python generator."""
     opts = file_options(on_bad_row, encoding, encoding_errors)
     check_choice("quoting", quoting, tuple(QUOTING))
     if isinstance(text_column, (str, int)):
@@ -354,14 +358,14 @@ def read_delimited(
     tally = Tally()
     layouts = {}
     for path in files:
-        if os.path.getsize(path) == 0:
+        if file_size(path) == 0:
             expected = f"a {format.upper()} file with rows of text and label"
             raise DataError("the file is empty (0 bytes)", path=path, expected=expected)
         first = list(itertools.islice(_records(path, opts, tally), max(check_rows, 2) + 1))
         layouts[path] = layout = _layout(path, first, opts)
         # Fail now, not in the middle of training, on a bad row near the top of a file.
         check_head(lambda options, counts: _file_rows(path, layout, options, counts), path, opts, check_rows)
-    return read_files(
+    data = read_files(
         source,
         files,
         lambda path: _file_rows(path, layouts[path], opts, tally),
@@ -371,6 +375,7 @@ def read_delimited(
         label_delimiter=label_delimiter,
         chunk_size=chunk_size,
     )
+    return with_native_delimited(data, files, [layouts[path] for path in files], opts, limit, tally) if native else data
 
 
 __all__ = ["LABEL_COLUMN_NAMES", "TEXT_COLUMN_NAMES", "read_delimited"]

@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from keras_restext.data.errors import DataError, shorten
+from keras_restext.data.sources.paths import open_binary
 from keras_restext.data.textdata import Tally
 from keras_restext.errors import ArgumentError
 
@@ -72,7 +73,7 @@ def open_data(path: str) -> Iterator[tuple[BinaryIO, str | None]]:
     Yields:
         `(stream, compression)`: a binary stream with `peek`, and "gzip", "bzip2", "xz" or None.
     """
-    with open(path, "rb") as raw:
+    with open_binary(path) as raw:
         found = _compression(raw.peek(10)[:10], path)
         if found is None:
             yield raw, None

@@ -21,15 +21,17 @@ import numpy as np
 
 from keras_restext.data.errors import DataError
 from keras_restext.data.sources.common import ENCODING_ERRORS, TextCheck, check_choice
+from keras_restext.data.sources import paths
 from keras_restext.data.sources.encodings import decode_document, read_document
+from keras_restext.data.sources.native import native_compression, with_native_folder
 from keras_restext.data.textdata import Row, Tally, TextData, from_rows
 
 
 def _class_files(root: str, name: str, follow_links: bool) -> list[str]:
     files = []
-    for folder, dirs, names in os.walk(os.path.join(root, name), followlinks=follow_links):
+    for folder, dirs, names in paths.walk(paths.join(root, name), follow_links):
         dirs.sort()
-        files.extend(os.path.join(folder, n) for n in sorted(names))
+        files.extend(paths.join(folder, n) for n in sorted(names))
     return files
 
 
@@ -44,11 +46,11 @@ def _decode(path: str, encoding: str, errors: str, tally: Tally, root: str) -> s
 def _class_folders(directory: str, class_names: Sequence[str] | None) -> tuple[list[str], list[str]]:
     """The class folders (`class_names`, or the visible sub-folders in sorted order) and the
     files directly under `directory`."""
-    if not os.path.isdir(directory):
+    if not paths.isdir(directory):
         raise DataError("no such directory", path=directory, expected="a directory with one sub-folder per class")
-    entries = sorted(os.listdir(directory))
-    folders = [e for e in entries if os.path.isdir(os.path.join(directory, e)) and not e.startswith(".")]
-    loose = [e for e in entries if os.path.isfile(os.path.join(directory, e))]
+    entries = paths.listdir(directory)
+    folders = [e for e in entries if paths.isdir(paths.join(directory, e)) and not e.startswith(".")]
+    loose = [e for e in entries if paths.isfile(paths.join(directory, e))]
     if class_names is not None:
         unknown = [c for c in class_names if c not in folders]
         if unknown:
@@ -93,8 +95,11 @@ def read_folder(
     encoding_errors: str = "replace",
     limit: int | None = None,
     chunk_size: int = 512,
+    native: bool = True,
 ) -> TextData:
-    """Reads a class-per-folder directory; see the module docstring and `read_dataset`."""
+    """Reads a class-per-folder directory; see the module docstring and `read_dataset`. With
+    `native`, one first pass in Python reads every file, and the dataset is then `tf.data`'s C++
+    reader (`tf.io.read_file` of each path) when it reads the same examples (see `sources.native`)."""
     check_choice("encoding_errors", encoding_errors, ENCODING_ERRORS)
     folders, loose = _class_folders(directory, class_names)
     items, hidden = _documents(directory, folders, follow_links)
@@ -125,7 +130,10 @@ def read_folder(
     def rows() -> Iterator[Row]:
         return read_all() if limit is None else itertools.islice(read_all(), limit)
 
-    return from_rows(rows, path=directory, format="folder", tally=tally, label_names=list(folders), chunk_size=chunk_size)
+    data = from_rows(rows, path=directory, format="folder", tally=tally, label_names=list(folders), chunk_size=chunk_size)
+    if native and all((native_compression(path, encoding) or ("GZIP",))[0] == "" for path, _ in items):
+        with_native_folder(data, items[:limit] if limit is not None else items, tally)
+    return data
 
 
 __all__ = ["read_folder"]

@@ -1,0 +1,202 @@
+"""The input pipeline's rate per source kind, on 1 and 2 cores: the part `--sources` of
+`benchmarks/pipeline_benchmark.py`.
+
+Each (source kind, cores) runs in a fresh process pinned with `taskset -c 0` or `-c 0,1`, so that its
+peak RSS (`ru_maxrss`) is its own and tf.data's thread pools see only those cores. The data: MR's
+training rows repeated to `--rows` rows (a CSV in a temporary folder), and the same rows prepared by
+`keras_restext.data.prepare` (8 shards; once with text only, once with token ids too). Every kind
+then goes through what training runs: `build_pipeline` (tokenize on batches of 1024, shuffle buffer
+10,000, batch 64 padded to the longest row, `num_parallel_calls=AUTOTUNE`), except "prepared token
+ids", which reads the stored ids (parse, shuffle, pad; no tokenizing). The tokenizer is the word
+tokenizer (30,000 tokens, max_length 256) adapted on the first 20,000 rows. The rate is the steady
+state: the pipeline is built (a C++ reader's first checking pass included, timed apart as
+"setup"), 20 batches are drawn to warm up, then the rest of one pass is timed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+KINDS = ("csv, Python generator", "csv, C++ reader", "prepared TFRecords", "prepared token ids")
+CORES = {"1 core": "0", "2 cores": "0,1"}
+BATCH = 64
+
+
+def write_corpus(data: Path, path: Path, rows: int) -> int:
+    """MR's training rows (and SST-2's) repeated into a `text,label` CSV of `rows` rows."""
+    with open(data / "mr" / "train.csv", newline="", encoding="utf-8") as stream:
+        reader = csv.reader(stream)
+        next(reader)
+        base = [tuple(row) for row in reader]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(("text", "label"))
+    for i in range(rows):
+        writer.writerow(base[i % len(base)])
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return rows
+
+
+def _tokenizer_and_labels(csv_path: str):
+    from keras_restext.data import LabelVocabulary, WordTokenizer, read_dataset
+
+    sample = read_dataset(csv_path, native=False, limit=20000)
+    tokenizer = WordTokenizer(max_tokens=30000, max_length=256).adapt(sample)
+    return tokenizer, LabelVocabulary.from_data(sample)
+
+
+def _token_id_batches(folder: str, labels):
+    import tensorflow as tf
+
+    from keras_restext.data.sources.tfrecord import record_dataset, tfrecord_files
+
+    files, _ = tfrecord_files(folder)
+    records = record_dataset(files, token_ids=True).map(
+        lambda r: (tf.cast(r["token_ids"], tf.int32), r["label"]), num_parallel_calls=tf.data.AUTOTUNE
+    )
+    batches = records.shuffle(10000, seed=0).padded_batch(BATCH, padded_shapes=([None], []))
+    batches = batches.map(lambda ids, label: (ids, labels.encode(label)), num_parallel_calls=tf.data.AUTOTUNE)
+    return batches.prefetch(tf.data.AUTOTUNE)
+
+
+def child(kind: str, csv_path: str, prepared: str, prepared_ids: str) -> dict:
+    """Runs in a fresh, pinned process: one source kind's pipeline, timed; returns one JSON-able dict."""
+    import resource
+
+    from keras_restext.data import build_pipeline, read_dataset
+
+    tokenizer, labels = _tokenizer_and_labels(csv_path)
+    start = time.perf_counter()
+    reader = "tf.data"
+    if kind == "prepared token ids":
+        batches = _token_id_batches(prepared_ids, labels)
+    else:
+        source = {"csv, Python generator": csv_path, "csv, C++ reader": csv_path}.get(kind, prepared)
+        data = read_dataset(source, native=False) if kind == "csv, Python generator" else read_dataset(source)
+        reader = data.reader
+        batches = build_pipeline(data, tokenizer, labels, batch_size=BATCH, shuffle=True, seed=0)
+    iterator = iter(batches)
+    for _ in range(20):
+        next(iterator)
+    setup = time.perf_counter() - start
+    examples, start = 0, time.perf_counter()
+    for ids, _targets in iterator:
+        examples += int(ids.shape[0])
+    seconds = time.perf_counter() - start
+    return {"examples_per_s": round(examples / seconds, 1), "examples": examples, "setup_s": round(setup, 1),
+            "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1), "reader": reader}  # fmt: skip
+
+
+def prepare_folders(csv_path: Path, folder: Path) -> tuple[str, str]:
+    """The corpus prepared twice (8 shards): text and label; and with token ids too."""
+    code = (
+        "import sys; from keras_restext.data.prepare import prepare; from keras_restext.data import make_tokenizer; "
+        "prepare(sys.argv[1], sys.argv[2], shards=8); "
+        "prepare(sys.argv[1], sys.argv[3], shards=8, tokenizer=make_tokenizer('word', max_tokens=30000, max_length=256))"
+    )
+    text, ids = str(folder / "prepared"), str(folder / "prepared_ids")
+    subprocess.run([sys.executable, "-c", code, str(csv_path), text, ids], check=True, capture_output=True)
+    return text, ids
+
+
+def measure(script: str, data: Path, folder: Path, rows: int) -> dict:
+    """Every (kind, cores) in a pinned child process; returns `{kind: {cores: result}}`."""
+    csv_path = folder / "corpus.csv"
+    write_corpus(data, csv_path, rows)
+    prepared, prepared_ids = prepare_folders(csv_path, folder)
+    results: dict = {"rows": rows, "load_average_before": round(os.getloadavg()[0], 1)}
+    for kind in KINDS:
+        for cores, cpus in CORES.items():
+            argv = ["taskset", "-c", cpus, sys.executable, script, "--source-child", kind, str(csv_path), prepared,
+                    prepared_ids]  # fmt: skip
+            done = subprocess.run(argv, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise RuntimeError(f"{kind} on {cores} failed:\n{done.stderr[-3000:]}")
+            results.setdefault(kind, {})[cores] = json.loads(done.stdout.strip().splitlines()[-1])
+            print(f"{kind}, {cores}: {results[kind][cores]}", flush=True)
+    return results
+
+
+PEAKS = {"one H100 (989 TFLOP/s dense bf16)": 989e12, "one TPU v5e chip (197 TFLOP/s bf16)": 197e12}
+UTILISATION = 0.4
+PAPER_MODELS = ("restext_base", "dpcnn", "restext_deep64")
+
+
+def paper() -> dict:
+    """FLOPs per 256-token example of each preset (forward counted by `benchmarks.efficiency`;
+    training = 3x forward: the backward pass costs about twice the forward), and the examples/s
+    that each accelerator would consume at `UTILISATION` of its bf16 peak."""
+    from benchmarks.efficiency import count_forward_flops
+    from keras_restext import build_resnet_classifier
+
+    rows = {}
+    for preset in PAPER_MODELS:
+        model = build_resnet_classifier(2, 200_000, preset=preset)
+        forward = count_forward_flops(model, 256)
+        rows[preset] = {"forward_flops": forward, "training_flops": 3 * forward,
+                        "needed_examples_per_s": {name: UTILISATION * peak / (3 * forward) for name, peak in PEAKS.items()}}  # fmt: skip
+    return rows
+
+
+def render_paper(estimate: dict, sources: dict | None) -> list[str]:
+    """The calculation on paper: what one accelerator consumes, and the input cores each kind needs."""
+    lines = [
+        "## On paper: what one accelerator would consume", "",
+        "FLOPs of one 256-token example: the forward pass counted analytically (2 x the multiply-adds of every "
+        "Conv1D, SeparableConv1D and Dense layer, `benchmarks/efficiency.py`), training = 3 x forward "
+        f"(backward about 2 x forward). Needed examples/s = {UTILISATION:.0%} of the bf16 peak / training FLOPs. "
+        "Cores needed = needed examples/s / the kind's measured 1-core rate above (this machine's core; "
+        "an accelerator host's cores are likely faster, and scaling past 2 cores is not measured here).", "",
+    ]  # fmt: skip
+    per_core = {kind: sources[kind]["1 core"]["examples_per_s"] for kind in KINDS} if sources else {}
+    header = "| model | GFLOP / example (forward) | GFLOP / example (training) | accelerator | examples/s needed |"
+    header += "".join(f" cores: {kind} |" for kind in per_core)
+    lines += [header, "| --- | ---: | ---: | --- | ---: |" + " ---: |" * len(per_core)]
+    for preset, row in estimate.items():
+        for name, needed in row["needed_examples_per_s"].items():
+            cores = "".join(f" {needed / rate:,.0f} |" for rate in per_core.values())
+            lines.append(f"| {preset} | {row['forward_flops'] / 1e9:.3f} | {row['training_flops'] / 1e9:.3f} | {name} "
+                         f"| {needed:,.0f} |{cores}")  # fmt: skip
+    return lines + [""]
+
+
+def render(sources: dict) -> list[str]:
+    """The Markdown section of the per-kind table."""
+    lines = [
+        f"## Pipeline rate per source kind ({sources.get('measured', '')})", "",
+        f"MR's rows repeated to {sources['rows']:,} rows; see `benchmarks/pipeline_sources.py` for what each "
+        "kind runs. Steady state, after the build and 20 warm-up batches; each kind in its own process, pinned "
+        "with `taskset`. 'setup' is the time to build the pipeline and draw the first 20 batches (a C++ "
+        "reader's first, checking pass in Python included).", "",
+        "| source kind | reader | examples/s, 1 core | examples/s, 2 cores | 2 / 1 cores | setup s (2 cores) "
+        "| peak RSS MiB (2 cores) | vs the CSV generator (2 cores) |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]  # fmt: skip
+    base = sources[KINDS[0]]["2 cores"]["examples_per_s"]
+    for kind in KINDS:
+        one, two = sources[kind]["1 core"], sources[kind]["2 cores"]
+        lines.append(f"| {kind} | {two['reader']} | {one['examples_per_s']:,.0f} | {two['examples_per_s']:,.0f} "
+                     f"| {two['examples_per_s'] / one['examples_per_s']:.2f}x | {two['setup_s']:.1f} "
+                     f"| {two['peak_rss_mib']:,.0f} | {two['examples_per_s'] / base:.2f}x |")  # fmt: skip
+    return lines + [""] + contention_note(sources)
+
+
+def contention_note(sources: dict) -> list[str]:
+    """A warning when 2 cores ran slower than 1 for some kind: the machine was busy with other jobs."""
+    slower = [kind for kind in KINDS
+              if sources[kind]["2 cores"]["examples_per_s"] < sources[kind]["1 core"]["examples_per_s"]]  # fmt: skip
+    if not slower:
+        return []
+    return [f"**Not reliable**: 2 cores ran slower than 1 for {', '.join(slower)}: the machine was shared with other "
+            f"jobs (load average {sources.get('load_average_before', '~10')} on 2 cores during the run). Rerun "
+            "`--sources` on an idle machine before reading the ratios or the core counts below.", ""]  # fmt: skip
+
+
+__all__ = ["KINDS", "child", "measure", "paper", "render", "render_paper", "write_corpus"]
