@@ -53,29 +53,41 @@ def _fasttext_label(label: str) -> str:
     return "__label__" + _SPACE.sub("_", label.strip())
 
 
+def write_fasttext_file(path: Path, data: TextsAndLabels) -> str:
+    """Writes `(texts, labels)` in fastText's supervised format (`__label__X text` lines); returns the path."""
+    lines = (f"{_fasttext_label(y)} {normalize_for_fasttext(x)}\n" for x, y in zip(*data))
+    path.write_text("".join(lines), encoding="utf-8")
+    return str(path)
+
+
+def fasttext_predictor(model, labels: list[str]):
+    """`predict(texts) -> labels` of a trained fastText model, in the data's own label names."""
+    names = {_fasttext_label(label): label for label in sorted(set(labels))}
+
+    def predict(texts: list[str]) -> list[str]:
+        found, _ = model.predict([normalize_for_fasttext(t) for t in texts], k=1)
+        return [names[top[0]] for top in found]
+
+    return predict
+
+
 def fasttext_baseline(train: TextsAndLabels, test: TextsAndLabels, seed: int = 0) -> dict:
     """Trains and evaluates fastText supervised with word bigrams (`FASTTEXT_SETTINGS`)."""
     import fasttext  # noqa: PLC0415 (a `.[bench]` extra)
 
-    names = {_fasttext_label(label): label for label in sorted(set(train[1]))}
     with tempfile.TemporaryDirectory() as tmp, Stopwatch() as clock:
-        path = Path(tmp) / "train.txt"
-        lines = (f"{_fasttext_label(y)} {normalize_for_fasttext(x)}\n" for x, y in zip(*train))
-        path.write_text("".join(lines), encoding="utf-8")
         model = fasttext.train_supervised(
-            input=str(path), seed=seed, thread=os.cpu_count() or 1, verbose=0, **FASTTEXT_SETTINGS
+            input=write_fasttext_file(Path(tmp) / "train.txt", train), seed=seed, thread=os.cpu_count() or 1,
+            verbose=0, **FASTTEXT_SETTINGS,
         )
-
-    def predict(texts: list[str]) -> list[str]:
-        labels, _ = model.predict([normalize_for_fasttext(t) for t in texts], k=1)
-        return [names[found[0]] for found in labels]
+    predict = fasttext_predictor(model, train[1])
 
     result = {
         "accuracy": accuracy(predict(test[0]), test[1]),
         "train_seconds": clock.seconds,
         # Allocated weights: one row per word and per hash bucket, plus the output layer.
         "params": (len(model.words) + FASTTEXT_SETTINGS["bucket"]) * model.get_dimension()
-        + model.get_dimension() * len(names),
+        + model.get_dimension() * len(set(train[1])),
         "settings": dict(FASTTEXT_SETTINGS),
     }
     result.update(measure_inference(predict, test[0]))

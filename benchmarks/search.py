@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.baselines import _fasttext_label, normalize_for_fasttext
+from benchmarks.baselines import fasttext_predictor, write_fasttext_file
 from benchmarks.datasets import TextsAndLabels
 from benchmarks.measure import accuracy, measure_inference, peak_rss_mb
 
@@ -37,32 +37,22 @@ def validation_split(train: TextsAndLabels, seed: int) -> tuple[TextsAndLabels, 
     return part.texts_and_labels(), held_out.texts_and_labels()
 
 
-def _fasttext_file(path: Path, data: TextsAndLabels) -> str:
-    lines = (f"{_fasttext_label(y)} {normalize_for_fasttext(x)}\n" for x, y in zip(*data))
-    path.write_text("".join(lines), encoding="utf-8")
-    return str(path)
-
-
 def fasttext_autotune_baseline(train: TextsAndLabels, test: TextsAndLabels, seed: int = 0,
                                *, budget: float = BUDGET_SECONDS) -> dict:
     """fastText's autotune for `budget` seconds on the shared validation split, scored on `test`."""
     import fasttext  # noqa: PLC0415 (a `.[bench]` extra)
 
-    names = {_fasttext_label(label): label for label in sorted(set(train[1]))}
     part, held_out = validation_split(train, seed)
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         model = fasttext.train_supervised(
-            input=_fasttext_file(Path(tmp) / "train.txt", part), seed=seed, thread=os.cpu_count() or 1,
-            verbose=0, autotuneValidationFile=_fasttext_file(Path(tmp) / "valid.txt", held_out),
+            input=write_fasttext_file(Path(tmp) / "train.txt", part), seed=seed, thread=os.cpu_count() or 1,
+            verbose=0, autotuneValidationFile=write_fasttext_file(Path(tmp) / "valid.txt", held_out),
             autotuneDuration=int(budget),
         )
         seconds = time.perf_counter() - start
 
-    def predict(texts: list[str]) -> list[str]:
-        labels, _ = model.predict([normalize_for_fasttext(t) for t in texts], k=1)
-        return [names[found[0]] for found in labels]
-
+    predict = fasttext_predictor(model, train[1])
     args = model.f.getArgs()
     settings = {key: getattr(args, key) for key in ("lr", "epoch", "wordNgrams", "dim", "minn", "maxn", "bucket", "dsub")}
     result = {
@@ -70,7 +60,7 @@ def fasttext_autotune_baseline(train: TextsAndLabels, test: TextsAndLabels, seed
         "validation_accuracy": accuracy(predict(held_out[0]), held_out[1]),
         "train_seconds": seconds,
         "budget_seconds": budget,
-        "params": (len(model.words) + args.bucket) * model.get_dimension() + model.get_dimension() * len(names),
+        "params": (len(model.words) + args.bucket) * model.get_dimension() + model.get_dimension() * len(set(train[1])),
         "settings": {"autotune": settings, "trained_on": "the training part (fastText's autotune keeps it)"},
     }
     result.update(measure_inference(predict, test[0]))
