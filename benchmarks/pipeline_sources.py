@@ -11,7 +11,9 @@ ids", which reads the stored ids (parse, shuffle, pad; no tokenizing). The token
 tokenizer (30,000 tokens, max_length 256) adapted on the first 20,000 rows. The rate is the steady
 state: the pipeline is built (a C++ reader's first checking pass included, timed apart as
 "setup"), 20 batches are drawn to warm up, then one whole pass is timed as `fit` consumes it,
-inside the graph (`Dataset.reduce`; the shuffle buffer's fill included).
+inside the graph (`Dataset.reduce`; the shuffle buffer's fill included). Then the reader alone is
+timed the same way (its examples in batches of 64, nothing else), to tell the reader's pace from
+the pace of the stages every kind shares.
 """
 
 from __future__ import annotations
@@ -53,18 +55,31 @@ def _tokenizer_and_labels(csv_path: str):
     return tokenizer, LabelVocabulary.from_data(sample)
 
 
+def _token_id_records(folder: str):
+    """The stored `(token_ids, label)` records, one by one."""
+    from keras_restext.data.sources.tfrecord import LABEL, TOKEN_IDS, record_dataset, tfrecord_files
+
+    return record_dataset(tfrecord_files(folder)[0], token_ids=True, keys=(TOKEN_IDS, LABEL))
+
+
 def _token_id_batches(folder: str, labels):
+    """The stored token ids as training batches, with no `map` per example (as `build_pipeline`):
+    each parsed batch of records made dense with its rows' lengths, split, shuffled, batched, and
+    each batch cut back to its longest row."""
     import tensorflow as tf
 
-    from keras_restext.data.sources.tfrecord import record_dataset, tfrecord_files
+    records = _token_id_records(folder).batch(1024)
 
-    files, _ = tfrecord_files(folder)
-    records = record_dataset(files, token_ids=True).map(
-        lambda r: (tf.cast(r["token_ids"], tf.int32), r["label"]), num_parallel_calls=tf.data.AUTOTUNE
-    )
-    batches = records.shuffle(10000, seed=0).padded_batch(BATCH, padded_shapes=([None], []))
-    batches = batches.map(lambda ids, label: (ids, labels.encode(label)), num_parallel_calls=tf.data.AUTOTUNE)
-    return batches.prefetch(tf.data.AUTOTUNE)
+    def dense(ids, label):
+        return (tf.cast(ids.to_tensor(), tf.int32), tf.cast(ids.row_lengths(), tf.int32)), labels.encode(label)
+
+    def trim(ids_and_lengths, targets):
+        ids, lengths = ids_and_lengths
+        return ids[:, : tf.maximum(tf.reduce_max(lengths), 1)], targets
+
+    examples = records.map(dense, num_parallel_calls=tf.data.AUTOTUNE).unbatch()
+    batches = examples.shuffle(10000, seed=0).padded_batch(BATCH)
+    return batches.map(trim, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 
 def child(kind: str, csv_path: str, prepared: str, prepared_ids: str) -> dict:
@@ -80,10 +95,11 @@ def child(kind: str, csv_path: str, prepared: str, prepared_ids: str) -> dict:
     reader = "tf.data"
     if kind == "prepared token ids":
         batches = _token_id_batches(prepared_ids, labels)
+        source_alone = _token_id_records(prepared_ids)
     else:
         source = {"csv, Python generator": csv_path, "csv, C++ reader": csv_path}.get(kind, prepared)
         data = read_dataset(source, native=False) if kind == "csv, Python generator" else read_dataset(source)
-        reader = data.reader
+        reader, source_alone = data.reader, data.dataset
         batches = build_pipeline(data, tokenizer, labels, batch_size=BATCH, shuffle=True, seed=0)
     iterator = iter(batches)
     for _ in range(20):
@@ -95,7 +111,12 @@ def child(kind: str, csv_path: str, prepared: str, prepared_ids: str) -> dict:
     start = time.perf_counter()
     examples = int(batches.reduce(tf.constant(0, tf.int64), count))
     seconds = time.perf_counter() - start
-    return {"examples_per_s": round(examples / seconds, 1), "examples": examples, "setup_s": round(setup, 1),
+    start = time.perf_counter()  # the reader alone, in batches (a reduce per example would time the reduce)
+    count_labels = lambda total, pair: total + tf.cast(tf.shape(pair[1])[0], tf.int64)  # noqa: E731
+    read = int(source_alone.batch(BATCH).reduce(tf.constant(0, tf.int64), count_labels))
+    source_rate = read / (time.perf_counter() - start)
+    return {"examples_per_s": round(examples / seconds, 1), "source_alone_per_s": round(source_rate, 1),
+            "examples": examples, "setup_s": round(setup, 1),
             "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1), "reader": reader}  # fmt: skip
 
 
@@ -180,18 +201,24 @@ def render(sources: dict) -> list[str]:
         "kind runs. Steady state, after the build and 20 warm-up batches, one pass consumed inside the graph "
         "(`Dataset.reduce`, as `fit` does; a Python loop gave the same rates); each kind in its own process, pinned "
         "with `taskset`. 'setup' is the time to build the pipeline and draw the first 20 batches (a C++ "
-        "reader's first, checking pass in Python included).", "",
+        "reader's first, checking pass in Python included). 'reader alone': the source's examples in batches, "
+        "without tokenizing, shuffling or padding.", "",
         "| source kind | reader | examples/s, 1 core | examples/s, 2 cores | 2 / 1 cores | setup s (2 cores) "
-        "| peak RSS MiB (2 cores) | vs the CSV generator (2 cores) |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| peak RSS MiB (2 cores) | vs the CSV generator (2 cores) | reader alone, examples/s (1 / 2 cores) |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]  # fmt: skip
     base = sources[KINDS[0]]["2 cores"]["examples_per_s"]
     for kind in KINDS:
         one, two = sources[kind]["1 core"], sources[kind]["2 cores"]
         lines.append(f"| {kind} | {two['reader']} | {one['examples_per_s']:,.0f} | {two['examples_per_s']:,.0f} "
                      f"| {two['examples_per_s'] / one['examples_per_s']:.2f}x | {two['setup_s']:.1f} "
-                     f"| {two['peak_rss_mib']:,.0f} | {two['examples_per_s'] / base:.2f}x |")  # fmt: skip
+                     f"| {two['peak_rss_mib']:,.0f} | {two['examples_per_s'] / base:.2f}x "
+                     f"| {_alone(one)} / {_alone(two)} |")  # fmt: skip
     return lines + [""] + contention_note(sources)
+
+
+def _alone(result: dict) -> str:
+    return f"{result['source_alone_per_s']:,.0f}" if "source_alone_per_s" in result else "-"
 
 
 def contention_note(sources: dict) -> list[str]:

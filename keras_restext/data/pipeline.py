@@ -62,9 +62,10 @@ def build_pipeline(
     """Tokenizes and batches examples in `tf.data`: the input side of training and evaluation.
 
     The order of operations: tokenize and encode the labels on batches of 1024 texts (`map` with
-    `num_parallel_calls=AUTOTUNE`, deterministic), split back into examples → cache (the token ids,
-    in memory) → shuffle (per example, seeded, reshuffled every epoch) → repeat → batch, padded to
-    the longest row → prefetch. With `bucket=True`, the examples are instead grouped by length
+    `num_parallel_calls=AUTOTUNE`, deterministic), split back into examples, each still padded to
+    its tokenization batch's longest row → cache (the token ids, in memory) → shuffle (per example,
+    seeded, reshuffled every epoch) → repeat → batch, cut back to the batch's longest row →
+    prefetch. No step runs per example but the split, the shuffle and the batching themselves. With `bucket=True`, the examples are instead grouped by length
     (`bucket_by_sequence_length`) so that a batch holds texts of similar length and carries little
     padding. The same `seed` gives the same batches.
 
@@ -114,7 +115,7 @@ def build_pipeline(
     max_length = _check_shapes(tokenizer, bucket, bucket_boundaries, static_shapes)
     dataset = _examples(data, labels)
     # Tokenize once, on large batches (vectorised string ops), then go on per example: the cache holds
-    # token ids, so later epochs only shuffle and batch (on MR, tokenizing every epoch cost ~1.3 s of
+    # token ids (with their tokenization batch's padding), so later epochs only shuffle and batch (on MR, tokenizing every epoch cost ~1.3 s of
     # a ~7.5 s restext_base epoch on a 2-core CPU).
     dataset = _tokenized(dataset, tokenizer, labels, max_length if static_shapes else None)
     if cache:
@@ -127,11 +128,7 @@ def build_pipeline(
         dataset = _bucketed(dataset, batch_size, bucket_boundaries or default_bucket_boundaries(max_length))
     else:
         dataset = _padded(dataset, labels, batch_size, max_length if static_shapes else None)
-    if not static_shapes:
-        if labels is None:
-            dataset = dataset.map(_at_least_one_column)
-        else:
-            dataset = dataset.map(lambda ids, targets: (_at_least_one_column(ids), targets))
+    dataset = dataset.map(_trimmed(labels, static_shapes), num_parallel_calls=AUTOTUNE, deterministic=True)
     options = tf.data.Options()
     options.autotune.enabled = autotune
     return dataset.prefetch(AUTOTUNE).with_options(options)
@@ -169,14 +166,19 @@ def _examples(data: TextData | tf.data.Dataset, labels: LabelVocabulary | None) 
 def _tokenized(
     dataset: tf.data.Dataset, tokenizer, labels: LabelVocabulary | None, cut: int | None
 ) -> tf.data.Dataset:
-    """Examples → `(ids, targets)` examples (or `ids`), tokenized on batches of `TOKENIZE_BATCH`
-    texts and split back into examples of their own length (cut to `cut` ids unless None)."""
+    """Examples → `((ids, length), targets)` examples (or `(ids, length)`), tokenized on batches of
+    `TOKENIZE_BATCH` texts (cut to `cut` ids unless None).
 
-    # The map functions are plain TensorFlow ops: skipping AutoGraph's source conversion saves ~0.5 s
+    Each example keeps its tokenization batch's padding, with its true `length` beside it: a batch of
+    64 is cut back to its longest row after batching (`_trimmed`). Cutting each example to its own
+    length instead took a `map` per example, which set the pace of the whole pipeline (about 30k
+    examples/s on 2 cores, against about 3x that per batch; benchmarks/results/pipeline.md).
+    """
+
+    # The map function is plain TensorFlow ops: skipping AutoGraph's source conversion saves ~0.5 s
     # of every training run's start on a 2-core CPU.
     @tf.autograph.experimental.do_not_convert
     def encode(batch):
-        """A batch of raw examples → ((dense ids, lengths), targets): split back into examples below."""
         texts, label_batch = batch if labels is not None else (batch, None)
         ragged = _ragged_ids(tokenizer, texts)
         if cut is not None:
@@ -186,20 +188,23 @@ def _tokenized(
         ids = (_at_least_one_column(ragged.to_tensor(default_value=0)), tf.cast(ragged.row_lengths(), tf.int32))
         return ids if labels is None else (ids, labels.encode(label_batch))
 
-    # One example's ids, without the padding of its tokenization batch.
-    if labels is None:
-        @tf.autograph.experimental.do_not_convert
-        def trim(ids, length):
-            return ids[:length]
-    else:
-        @tf.autograph.experimental.do_not_convert
-        def trim(ids_and_length, targets):
-            return ids_and_length[0][: ids_and_length[1]], targets
-
     dataset = dataset.batch(TOKENIZE_BATCH).map(
         lambda *b: encode(b if len(b) > 1 else b[0]), num_parallel_calls=AUTOTUNE, deterministic=True
     )
-    return dataset.unbatch().map(trim, num_parallel_calls=AUTOTUNE, deterministic=True)
+    return dataset.unbatch()
+
+
+def _trimmed(labels: LabelVocabulary | None, static_shapes: bool):
+    """The per-batch map after batching: drops the lengths and, unless the shapes are static, cuts
+    the ids to the batch's longest row (at least one column)."""
+
+    @tf.autograph.experimental.do_not_convert
+    def ids_of(ids, lengths):  # tf.data passes a tuple's parts as arguments
+        return ids if static_shapes else ids[:, : tf.maximum(tf.reduce_max(lengths), 1)]
+
+    if labels is None:
+        return ids_of
+    return tf.autograph.experimental.do_not_convert(lambda ids_and_lengths, targets: (ids_of(*ids_and_lengths), targets))
 
 
 def _shuffled(
@@ -228,7 +233,8 @@ def _shuffled(
 def _bucketed(examples: tf.data.Dataset, batch_size: int, boundaries: list[int]) -> tf.data.Dataset:
     """Batches of examples of similar length (`bucket_by_sequence_length`), each padded to its longest."""
     return examples.bucket_by_sequence_length(
-        element_length_func=lambda ids, *rest: tf.shape(ids)[0],
+        # tf.data passes a tuple's parts as arguments: `(ids, length)` alone, or `((ids, length), targets)`.
+        element_length_func=lambda first, *rest: first[1] if isinstance(first, tuple) else rest[0],
         bucket_boundaries=boundaries,
         bucket_batch_sizes=[batch_size] * (len(boundaries) + 1),
     )
@@ -237,9 +243,9 @@ def _bucketed(examples: tf.data.Dataset, batch_size: int, boundaries: list[int])
 def _padded(
     examples: tf.data.Dataset, labels: LabelVocabulary | None, batch_size: int, length: int | None
 ) -> tf.data.Dataset:
-    """Batches in order, padded to the batch's longest row, or to exactly `length` (the last,
+    """Batches in order, padded to the batch's widest row, or to exactly `length` (the last,
     smaller batch then dropped) unless it is None."""
-    shapes = [length]
+    shapes = ([length], [])
     if labels is not None:  # targets keep their own (fixed) shapes
         shapes = (shapes, tf.nest.map_structure(lambda spec: spec.shape, examples.element_spec[1]))
     return examples.padded_batch(batch_size, padded_shapes=shapes, drop_remainder=length is not None)

@@ -42,6 +42,20 @@ def test_dynamic_batches_from_a_file(mr):
         assert (ids[:, -1] > 0).any()  # padded to the longest row of the batch, no further
 
 
+@pytest.mark.parametrize("bucket", [False, True])
+def test_a_long_text_does_not_widen_the_batches_it_is_not_in(bucket):
+    # All 9 texts are tokenized in one batch, padded to the long one; the batches are cut back to theirs.
+    texts = ["short text"] * 4 + [" ".join(["long"] * 30)] + ["tiny"] * 4
+    data = read_dataset((texts, ["a", "b"] * 4 + ["a"]))
+    tokenizer = WordTokenizer(max_length=64).adapt(data)
+    batches = _batches(build_pipeline(data, tokenizer, LabelVocabulary.from_data(data), batch_size=4, bucket=bucket,
+                                      bucket_boundaries=[3, 65] if bucket else None))  # fmt: skip
+    widths = sorted(ids.shape[1] for ids, _ in batches)
+    assert widths == [1, 2, 30]
+    for ids, _ in batches:
+        assert (ids[:, -1] > 0).any() and ids.shape[1] == (ids > 0).sum(axis=1).max()
+
+
 def test_static_shapes_pad_to_max_length_and_drop_the_remainder(mr):
     data, tokenizer, labels = mr
     dataset = build_pipeline(data, tokenizer, labels, batch_size=64, static_shapes=True)
