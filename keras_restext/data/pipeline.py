@@ -65,9 +65,10 @@ def build_pipeline(
     `num_parallel_calls=AUTOTUNE`, deterministic), split back into examples, each still padded to
     its tokenization batch's longest row → cache (the token ids, in memory) → shuffle (per example,
     seeded, reshuffled every epoch) → repeat → batch, cut back to the batch's longest row →
-    prefetch. No step runs per example but the split, the shuffle and the batching themselves. With `bucket=True`, the examples are instead grouped by length
-    (`bucket_by_sequence_length`) so that a batch holds texts of similar length and carries little
-    padding. The same `seed` gives the same batches.
+    prefetch. No step runs per example but the split, the shuffle and the batching themselves.
+    With `bucket=True`, the examples are instead grouped by length (`bucket_by_sequence_length`)
+    so that a batch holds texts of similar length and carries little padding. The same `seed`
+    gives the same batches.
 
     Args:
         data: a `TextData`, or a `tf.data.Dataset` of `(text, label)` string pairs.
@@ -115,8 +116,8 @@ def build_pipeline(
     max_length = _check_shapes(tokenizer, bucket, bucket_boundaries, static_shapes)
     dataset = _examples(data, labels)
     # Tokenize once, on large batches (vectorised string ops), then go on per example: the cache holds
-    # token ids (with their tokenization batch's padding), so later epochs only shuffle and batch (on MR, tokenizing every epoch cost ~1.3 s of
-    # a ~7.5 s restext_base epoch on a 2-core CPU).
+    # token ids (with their tokenization batch's padding), so later epochs only shuffle and batch
+    # (on MR, tokenizing every epoch cost ~1.3 s of a ~7.5 s restext_base epoch on a 2-core CPU).
     dataset = _tokenized(dataset, tokenizer, labels, max_length if static_shapes else None)
     if cache:
         dataset = dataset.cache()
