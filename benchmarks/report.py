@@ -290,7 +290,8 @@ def search_notes(done: list[dict]) -> str:
     for run in sorted(done, key=lambda r: r["dataset"]):
         trials = f"{run['trials']} trials ({run['pruned_trials']} pruned), " if "trials" in run else ""
         cap = f", address space capped at +{run['memory_cap_bytes'] / 2**30:.0f} GiB" if run.get("memory_cap_bytes") else ""
-        parts.append(f"{run['dataset']}: {trials}validation {100 * run['validation_accuracy']:.1f}{cap}, "
+        choice = f" ({run['choice']})" if run.get("choice") else ""
+        parts.append(f"{run['dataset']}: {trials}validation {100 * run['validation_accuracy']:.1f}{cap}{choice}, "
                      f"`{run['settings']}`")  # fmt: skip
     return "; ".join(parts) + "."
 

@@ -120,6 +120,8 @@ def tune_ours(train: TextsAndLabels, test: TextsAndLabels, seed: int = 0, *, bud
         record = {
             "accuracy": accuracy(predict(list(test[0])), test[1]),
             "validation_accuracy": float(result.best_trial.value),
+            "best_validation_accuracy": float(result.choice.best.value),
+            "choice": result.choice.describe(),
             "train_seconds": seconds,
             "budget_seconds": budget,
             "trials": len(trials),
@@ -127,7 +129,7 @@ def tune_ours(train: TextsAndLabels, test: TextsAndLabels, seed: int = 0, *, bud
             "first_trial_value": float(trials[0].value) if trials and trials[0].value is not None else None,
             "params": result.final.classifier.count_params(),
             "epochs_run": result.final.epochs_run,
-            "settings": {"best trial": result.best_trial.number, **result.best_trial.params},
+            "settings": {"trained trial": result.best_trial.number, **result.best_trial.params},
         }
         record.update(measure_inference(predict, list(test[0])))
     record["peak_rss_mb"] = peak_rss_mb()

@@ -116,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
     )  # fmt: skip
     test = result.final.metrics.get("test")
     summary = f", test accuracy {test['accuracy']:.4f} (macro-F1 {test['macro_f1']:.4f})" if test else ""
-    print(f"restext: tuned in {len(result.study.trials)} trials: best validation accuracy "
-          f"{result.best_trial.value:.4f}{summary}; {result.output_dir}/best.json", flush=True)  # fmt: skip
+    print(f"restext: tuned in {len(result.study.trials)} trials: trained trial {result.best_trial.number}'s recipe "
+          f"(validation accuracy {result.best_trial.value:.4f}){summary}; {result.output_dir}/best.json",
+          flush=True)  # fmt: skip
     return 0

@@ -13,12 +13,15 @@ all the training data. `restext tune` is this function on the command line; docs
    epoch whose accuracy is below the median of earlier trials' at that epoch;
 4. the search stops after `budget` seconds (no trial starts later; the running one finishes) and/or
    when the study holds `n_trials` finished trials;
-5. `trials.csv`, `best.json` (the best recipe as `train()` options, which `train(**options)` and
+5. the recipe to train (`tune_choice.choose_trial`): the best trial's, unless it leads auto's
+   first trial by no more than the validation split's noise (one standard error of the difference
+   of two accuracies): then auto's, the default;
+6. `trials.csv`, `best.json` (the chosen recipe as `train()` options, which `train(**options)` and
    `restext train --config best.json` accept) and two plots in the run folder;
-6. the best recipe trained on all the training data: with a validation share, the training file
-   as a whole (the share included) for the best trial's best epoch count, keeping the last epoch;
-   with a validation file, the training file with early stopping on it, as in the trial. It is
-   evaluated on `test` and exported to `export`.
+7. the chosen recipe trained on all the training data for its epochs: with a validation share,
+   the training file as a whole (the share included), keeping the last epoch (auto's recipe then
+   trains the very model `preset="auto"` trains); with a validation file, the training file with
+   early stopping on it, as in the trial. It is evaluated on `test` and exported to `export`.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from keras_restext.models.auto_preset import PresetChoice, choose_preset
 from keras_restext.training.result import TrainResult
 from keras_restext.training.run_lock import run_folder_lock
 from keras_restext.training.trainer import train as train_model
+from keras_restext.training.tune_choice import TrialChoice, choose_trial
 from keras_restext.training.tune_data import (
     TuneData,
     check_limits,
@@ -73,7 +77,9 @@ class TuneResult:
 
     Attributes:
         study: the `optuna.Study` (every trial, the resumed ones too).
-        best_trial: the completed trial of the best validation accuracy.
+        best_trial: the completed trial whose recipe was trained: the best on validation, or
+            auto's first trial when the best does not lead it by more than the split's noise
+            (`choice` says which, and why).
         best_options: the `train()` options of the final training (`best.json`).
         final: the `TrainResult` of the best recipe trained on all the training data.
         output_dir: the run folder: `study.db`, `trials.csv`, `best.json`, the plots, `trials/<n>`
@@ -86,6 +92,7 @@ class TuneResult:
     best_options: dict
     final: TrainResult
     output_dir: str
+    choice: TrialChoice | None = None
     notes: list = field(default_factory=list)
 
 
@@ -210,30 +217,33 @@ def tune(
     output_dir = output or default_output(export)
     data = prepare_data(train, validation, test, validation_fraction, seed, data_options)
     with run_folder_lock(output_dir):  # one search per run folder
-        study = _run_search(space, data, fixed, output_dir, budget=budget, n_trials=n_trials, storage=storage,
-                            study_name=study_name, seed=seed, say=say)  # fmt: skip
+        study, default_params = _run_search(space, data, fixed, output_dir, budget=budget, n_trials=n_trials,
+                                            storage=storage, study_name=study_name, seed=seed, say=say)  # fmt: skip
         notes = _write_reports(study, output_dir, say)
-        best = study.best_trial
-        options = final_options(space, best, data, fixed)
+        choice = choose_trial(study, default_params, data.validation_size)
+        options = final_options(space, choice.trial, data, fixed)
         write_best(options, os.path.join(output_dir, BEST_FILE), say)
-        say(trial_line(best, title="best trial"))
+        say(f"restext: {choice.describe()}")
+        say(trial_line(choice.trial, title="chosen trial"))
         say(f"restext: training it on all the training data for {options['epochs']} epoch(s)")
         final = train_model(**options, output=os.path.join(output_dir, FINAL_DIR), export=export, log=log)
-    return TuneResult(study, best, options, final, output_dir, notes)
+    return TuneResult(study, choice.trial, options, final, output_dir, choice, notes)
 
 
 def _run_search(
     space: SearchSpace, data: TuneData, fixed: dict, output_dir: str, *, budget: float | None, n_trials: int | None,
     storage: str | None, study_name: str, seed: int, say: Callable[[str], None],
-) -> optuna.Study:  # fmt: skip
-    """Opens (or resumes) the study, enqueues auto's recipe first and searches."""
+) -> tuple[optuna.Study, dict]:  # fmt: skip
+    """Opens (or resumes) the study, enqueues auto's recipe first and searches; returns the study
+    and the first trial's parameters (the default)."""
     optuna_verbosity = optuna.logging.get_verbosity()
     # The lines of the trials are ours to print; an error that stops the search is one line too.
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     try:
         study = open_study(storage, output_dir, name=study_name, seed=seed, say=say)
         choice = choose_preset(data.texts, data.num_classes)
-        if _enqueue_first(study, space.first_params(choice)):
+        default_params = space.first_params(choice)
+        if _enqueue_first(study, default_params):
             say(_first_trial_line(space, choice))
         trials_dir = os.path.join(output_dir, TRIALS_DIR)
         _search(study, _objective(space, data, fixed, trials_dir), n_trials=n_trials, budget=budget, say=say)
@@ -241,7 +251,7 @@ def _run_search(
         optuna.logging.set_verbosity(optuna_verbosity)
     if not study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
         raise ValueError(f"No trial of the search in {output_dir} completed (see the lines above): nothing to train.")
-    return study
+    return study, default_params
 
 
 def _first_trial_line(space: SearchSpace, choice: PresetChoice) -> str:

@@ -32,13 +32,14 @@ SEARCHED = (
 
 @dataclass
 class TuneData:
-    """The data options of the trials (`trials`) and of the final training (`final`), and the texts
-    that auto chooses from."""
+    """The data options of the trials (`trials`) and of the final training (`final`), the texts
+    that auto chooses from, and the number of validation examples the trials are judged on."""
 
     trials: dict
     final: dict
     texts: list
     num_classes: int
+    validation_size: int
 
 
 def read_options(options: Mapping) -> dict:
@@ -54,25 +55,26 @@ def prepare_data(train, validation, test, fraction: float, seed: int, options: M
     data = read_dataset(train, **reading)
     final = {"train": train, **reading, **shared, **({"test": test} if test is not None else {})}
     if validation is not None:
-        read_dataset(validation, **reading)  # its header and first rows are checked now
+        size = sum(1 for _ in read_dataset(validation, **reading).iter_rows())  # bad rows fail now
         trials = {"train": train, "validation": validation, **reading, **shared}
         return TuneData(trials, {**final, "validation": validation}, data.texts_and_labels(limit=SAMPLE_SIZE)[0],
-                        len(LabelVocabulary.from_data(data)))
+                        len(LabelVocabulary.from_data(data)), size)
     require(0 < fraction < 1, "validation_fraction", fraction, "in (0, 1) without `validation`")
     part, held_out = split_validation(data, fraction, seed=seed)
     texts, labels = part.texts_and_labels()
-    trials = {"train": (texts, labels), "validation": held_out.texts_and_labels(), **shared}
-    return TuneData(trials, final, texts, len(set(labels)))
+    validation_texts, validation_labels = held_out.texts_and_labels()
+    trials = {"train": (texts, labels), "validation": (validation_texts, validation_labels), **shared}
+    return TuneData(trials, final, texts, len(set(labels)), len(validation_texts))
 
 
 def final_options(space: SearchSpace, trial: FrozenTrial, data: TuneData, fixed: dict) -> dict:
-    """The `train()` options of the final training: the best trial's recipe on all the training
-    data. Without a validation file, for the best trial's best epoch count (there is no validation
-    data left to stop on); with one, for the trial's epochs, early stopping as in the trial."""
-    options = {**data.final, **space.options(trial.params), **fixed}
-    if "validation" not in data.final:
-        options["epochs"] = int(trial.user_attrs.get("best_epoch") or trial.params["epochs"])
-    return options
+    """The `train()` options of the final training: the chosen trial's recipe on all the training
+    data, for the recipe's epochs (its learning-rate schedule spans them: cut to the trial's best
+    epoch, the schedule would be squeezed into fewer steps and the model would not be the one that
+    was judged). Without a validation file the last epoch is kept (as `preset="auto"` does), so
+    auto's recipe trains the same model as `train(preset="auto")`; with one, early stopping on it
+    keeps the best epoch, as in the trial."""
+    return {**data.final, **space.options(trial.params), **fixed}
 
 
 def write_best(options: dict, path: str, say) -> None:

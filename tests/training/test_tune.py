@@ -59,8 +59,9 @@ def test_a_small_search_writes_its_reports(searched):
     best = json.loads((run / "best.json").read_text())
     assert best == json.loads(json.dumps(result.best_options))
     assert best["train"] == str(folder / "train.tsv") and best["preset"] == "restext_small"
-    # No validation file: the final run trains on every row for the best trial's best epoch count.
-    assert best["epochs"] == result.best_trial.user_attrs["best_epoch"]
+    # No validation file: the final run trains on every row for the chosen recipe's epochs.
+    assert best["epochs"] == result.best_trial.params["epochs"] == result.final.epochs_run
+    assert result.best_trial is result.choice.trial
     assert result.final.sizes["train"] == 200 and "test" in result.final.metrics
 
 
@@ -69,6 +70,17 @@ def test_the_first_trial_is_the_default_recipe(searched):
     space = SearchSpace(presets=TINY["presets"], max_epochs=TINY["max_epochs"])
     # auto picks restext_base for these short texts, which this search leaves out: restext_small's recipe.
     assert result.study.trials[0].params == space.preset_params("restext_small")
+
+
+def test_a_search_that_keeps_the_default_trains_the_model_train_trains(tmp_path):
+    train_file = str(write_tsv(tmp_path / "train.tsv", 200))
+    texts, _ = texts_and_labels(40, seed=3)
+    result = tune(train_file, n_trials=1, output=str(tmp_path / "run"), **TINY)
+    space = SearchSpace(presets=TINY["presets"], max_epochs=TINY["max_epochs"])
+    alone = train(train=train_file, **space.options(space.preset_params("restext_small")), seed=0,
+                  output=str(tmp_path / "alone"), tensorboard=False, verbose=0, log=None)  # fmt: skip
+    assert result.best_trial.number == 0
+    assert result.final.classifier.predict(texts, verbose=0).tolist() == alone.classifier.predict(texts, verbose=0).tolist()
 
 
 def test_a_killed_search_resumes_the_same_study(tmp_path):
