@@ -45,8 +45,9 @@ HEAD_DEFAULTS: dict = {
     # branch; `ResTextClassifier`'s training step computes it.
     "deep_loss_weight": 0.0,
     # True: the wide & deep sum passes no gradient to the deep logits, so the trunk learns from its own
-    # loss only (needs `deep_loss_weight` > 0), as if trained alone, and the wide branch learns to add
-    # to it. A character trunk beside a character n-gram branch stays at chance otherwise.
+    # loss only (needs `deep_loss_weight` > 0), as if trained alone; they join the sum through a learned
+    # map that starts at zero, so the sum learns how far to trust them. A character trunk beside a
+    # character n-gram branch stays at chance otherwise.
     "deep_loss_only": False,
     # The n-gram orders that the wide branch reads, hashed into `wide_buckets` ids (`HashedNGrams`):
     # character n-grams for a character model; (): the token ids themselves.
@@ -141,7 +142,11 @@ def classification_heads(features, token_ids, heads: Mapping[str, int], vocab_si
         if config["deep_drop_path"]:
             deep = DropPath(config["deep_drop_path"], name=f"{head}_deep_drop_path")(deep)
         if config["deep_loss_only"]:
+            # The trunk's logits are trained for themselves, not for the sum: the sum learns how far
+            # to trust them, through a map that starts at zero (the wide branch alone).
             deep = StopGradient(name=f"{head}_deep_loss_only")(deep)
+            deep = keras.layers.Dense(classes, use_bias=False, kernel_initializer="zeros", dtype="float32",
+                                      name=f"{head}_deep_weight")(deep)
         wide = BagOfTokensLogits(
             classes, wide_vocab_size, config["wide_scale"], dtype="float32", name=f"{head}_wide_logits"
         )(wide_ids)

@@ -190,14 +190,18 @@ def test_deep_loss_only_trains_the_trunk_by_its_own_loss_alone():
     cross_entropy = keras.losses.CategoricalCrossentropy()
     whole = lambda probabilities, deep: cross_entropy(TARGETS, probabilities)  # noqa: E731
     deep_only = lambda probabilities, deep: cross_entropy(TARGETS, tf.nn.softmax(deep))  # noqa: E731
-    # The same weights and the same outputs; only the sum's gradient into the trunk differs.
-    np.testing.assert_allclose(alone.predict(IDS, verbose=0), both.predict(IDS, verbose=0), rtol=1e-6)
+    # The same trunk; the sum starts from the wide branch alone (the deep logits' map is zero).
+    wide = keras.Model(alone.input, alone.get_layer("probabilities_wide_logits").output)
+    np.testing.assert_allclose(alone.predict(IDS, verbose=0), tf.nn.softmax(wide(IDS)).numpy(), rtol=1e-6)
     assert all(not np.any(g) for g in _trunk_gradients(alone, whole))
     assert any(np.any(g) for g in _trunk_gradients(both, whole))
     for left, right in zip(_trunk_gradients(alone, deep_only), _trunk_gradients(both, deep_only)):
         np.testing.assert_allclose(left, right, rtol=1e-5, atol=1e-8)
     clone = ResTextClassifier.from_config(alone.get_config())
     assert clone.head_config["deep_loss_only"] is True
+    # The sum learns how far to trust the trunk: its map of the deep logits moves off zero.
+    alone.train_on_batch(IDS, TARGETS)
+    assert np.any(keras.ops.convert_to_numpy(alone.get_layer("probabilities_deep_weight").kernel))
 
 
 def test_deep_loss_only_needs_a_deep_loss():
