@@ -43,7 +43,7 @@ from keras_restext.models.auto_preset import PresetChoice, choose_preset
 from keras_restext.training.result import TrainResult
 from keras_restext.training.run_lock import run_folder_lock
 from keras_restext.training.trainer import train as train_model
-from keras_restext.training.tune_choice import TrialChoice, choose_trial
+from keras_restext.training.tune_choice import TrialChoice, choose_trial, holds_params
 from keras_restext.training.tune_data import (
     TuneData,
     check_limits,
@@ -84,6 +84,7 @@ class TuneResult:
         final: the `TrainResult` of the best recipe trained on all the training data.
         output_dir: the run folder: `study.db`, `trials.csv`, `best.json`, the plots, `trials/<n>`
             (each trial's metrics and history) and `final` (the final training's run folder).
+        choice: the `TrialChoice`: the trained trial, the best one, auto's and the noise margin.
         notes: what was left out, e.g. the importance plot with fewer than 2 completed trials.
     """
 
@@ -92,7 +93,7 @@ class TuneResult:
     best_options: dict
     final: TrainResult
     output_dir: str
-    choice: TrialChoice | None = None
+    choice: TrialChoice
     notes: list = field(default_factory=list)
 
 
@@ -124,7 +125,7 @@ def _objective(space: SearchSpace, data: TuneData, fixed: dict, trials_dir: str)
 def _enqueue_first(study: optuna.Study, params: dict) -> bool:
     """Enqueues auto's recipe unless the study already ran or holds it (a failed try does not count)."""
     for trial in study.get_trials(deepcopy=False):
-        if trial.state != TrialState.FAIL and trial.system_attrs.get("fixed_params", trial.params) == params:
+        if trial.state != TrialState.FAIL and holds_params(trial, params):
             return False
     study.enqueue_trial(params)
     return True

@@ -65,6 +65,12 @@ class TrialChoice:
         return f"chose trial {self.trial.number} ({self.trial.value:.4f}), the best on validation"
 
 
+def holds_params(trial: FrozenTrial, params: Mapping) -> bool:
+    """Whether `trial` is a run of `params`: an enqueued trial is matched by the parameters it was
+    given (as `tune` enqueues the default), the others by their own."""
+    return trial.system_attrs.get("fixed_params", trial.params) == dict(params)
+
+
 def choose_trial(study: optuna.Study, default_params: Mapping, n_validation: int) -> TrialChoice:
     """The trial to train at the end: the best completed one, or the default's completed trial
     (the one with `default_params`) when the best leads it by no more than `noise_margin`.
@@ -75,10 +81,8 @@ def choose_trial(study: optuna.Study, default_params: Mapping, n_validation: int
     completed = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     if not completed:
         raise ValueError(f"The study {study.study_name!r} holds no completed trial: nothing to choose.")
-    best = max(completed, key=lambda trial: (trial.value, -trial.number))
-    # An enqueued trial holds the parameters it was given (as `tune` enqueues the default).
-    default = next((trial for trial in completed
-                    if trial.system_attrs.get("fixed_params", trial.params) == dict(default_params)), None)  # fmt: skip
+    best = max(completed, key=lambda trial: trial.value)  # the first of equals, as `study.best_trial`
+    default = next((trial for trial in completed if holds_params(trial, default_params)), None)
     if default is None:
         return TrialChoice(best, best, None, None)
     margin = noise_margin(default.value, best.value, n_validation)
@@ -86,4 +90,4 @@ def choose_trial(study: optuna.Study, default_params: Mapping, n_validation: int
     return TrialChoice(chosen, best, default, margin)
 
 
-__all__ = ["TrialChoice", "choose_trial", "noise_margin"]
+__all__ = ["TrialChoice", "choose_trial", "holds_params", "noise_margin"]
