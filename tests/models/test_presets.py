@@ -26,6 +26,8 @@ def test_vdcnn_presets_follow_the_paper():
         assert len(config["model"]["head_units"]) == 2  # + the output layer: 3 dense layers
         # Unlike the paper, a linear branch on the characters' n-grams.
         assert config["model"]["wide_scale"] > 0 and config["model"]["wide_ngrams"] == (2, 3, 4, 5)
+        # ... which would starve the trunk: it learns from its own loss alone.
+        assert config["model"]["deep_loss_only"] and config["model"]["deep_loss_weight"] > 0
 
 
 WORD_DEEP = {"restext_deep32": 32, "restext_deep64": 64, "dpcnn": None}
