@@ -29,3 +29,12 @@ def test_a_residual_branch_alone_at_exactly_85_percent_meets_its_target():
     assert _verdict(targets(runs), "the residual branch alone") == "yes"
     runs[0]["deep_alone_accuracy"] = float(np.float32(847 / 1000))  # one post fewer
     assert _verdict(targets(runs), "the residual branch alone") == "no"
+
+
+def test_a_character_trunk_alone_meets_its_target_at_the_edge_and_not_one_answer_under():
+    runs = _runs("restext_base", "sst2", [1500], 1821) + _runs("vdcnn_9", "sst2", [1470], 1821)
+    runs[-1]["deep_alone_accuracy"] = float(np.float32(1275 / 1821))  # 70.02%
+    assert _verdict(targets(runs), "`vdcnn_9`'s residual branch alone >= 70%") == "yes"
+    runs[-1]["deep_alone_accuracy"] = float(np.float32(1274 / 1821))  # 69.96%
+    assert _verdict(targets(runs), "`vdcnn_9`'s residual branch alone >= 70%") == "no"
+    assert _verdict(targets(runs), "`vdcnn_9` within 3 points") == "yes"  # 80.7 vs 82.4
