@@ -154,13 +154,12 @@ class SearchSpace:
         model = {"drop_path": params["drop_path"]}
         if params["wide"]:
             model.update({key: params[key] for key in WIDE_OFF})
-            if not params["deep_loss_weight"]:
-                model["deep_loss_only"] = False  # a trunk with no loss of its own trains through the sum
         else:
-            model["deep_loss_only"] = False
             model.update(WIDE_OFF)
             if config["model"]["wide_ngrams"]:
                 model["wide_ngrams"] = ()  # the wide branch's character n-grams go with it
+        if not model["deep_loss_weight"]:
+            model["deep_loss_only"] = False  # a trunk with no loss of its own trains through the sum
         tokenizer = {}
         if "ngrams" in params:
             tokenizer = {"max_tokens": params["max_tokens"], "ngrams": params["ngrams"]}
