@@ -3,6 +3,7 @@
     python -m benchmarks.run                      # everything: 4 sets, ours x 3 seeds, baselines, efficiency
     python -m benchmarks.run --quick              # smoke test: subsets, 1 seed, 1 epoch (~minutes)
     python -m benchmarks.run --datasets mr,trec --methods fasttext,tfidf_lr --no-efficiency
+    python -m benchmarks.run --resume --datasets trec --methods tune --baseline-seeds 3 --no-efficiency  # seeds 1-2
 
 For every set it trains, one after the other and each in a fresh process (see `benchmarks.runner`):
 fastText, TF-IDF + LR, the Kim CNN and our default preset (3 seeds), then measures the efficiency
@@ -21,7 +22,7 @@ from pathlib import Path
 from benchmarks.datasets import DATASETS
 from benchmarks.jobs import METHODS, SEARCHES
 from benchmarks.report import render
-from benchmarks.runner import REPO_ROOT, ResultsFiles, check_names, csv_list, new_meta, run_jobs
+from benchmarks.runner import REPO_ROOT, ResultsFiles, check_names, csv_list, new_meta, pending, run_jobs
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "benchmarks.json"
 DOC = REPO_ROOT / "docs" / "benchmarks.md"
@@ -42,11 +43,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--only-efficiency", action="store_true", help="measure the efficiency figures only")
     parser.add_argument("--quick", action="store_true", help="smoke test: small subsets, 1 seed, 1 epoch")
     parser.add_argument("--merge", action="store_true", help="keep the other runs of an existing results file")
+    parser.add_argument("--resume", action="store_true",
+                        help="like --merge, and the jobs that already have a finished row are not run again")
     parser.add_argument("--timeout", type=float, default=None, help="seconds allowed per job (default: none)")
     parser.add_argument("--results", type=Path, default=None, help=f"results JSON (default {RESULTS.relative_to(REPO_ROOT)})")
     parser.add_argument("--doc", type=Path, default=None, help=f"markdown page (default {DOC.relative_to(REPO_ROOT)})")
     args = parser.parse_args(argv)
     check_names(parser, args, {"datasets": DATASETS, "methods": METHODS})
+    args.merge = args.merge or args.resume
     if args.quick:
         args.seeds = args.baseline_seeds = 1
     if args.only_efficiency:
@@ -95,6 +99,13 @@ def _start(args: argparse.Namespace, files: ResultsFiles, argv: list[str]) -> di
     return data
 
 
+def unfinished(jobs: list[dict], data: dict) -> list[dict]:
+    """The jobs without a finished row in `data`: what `--resume` runs (a row with an error runs again)."""
+    finished = [run for run in data["runs"] if "error" not in run]
+    has_efficiency = bool(data.get("efficiency")) and "error" not in data["efficiency"]
+    return [job for job in pending(jobs, finished, _key) if job["method"] != "efficiency" or not has_efficiency]
+
+
 def _record(data: dict, result: dict) -> None:
     if result["method"] == "efficiency":
         data["efficiency"] = result
@@ -106,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     files = ResultsFiles(args.results, args.doc, render)
     data = _start(args, files, argv if argv is not None else sys.argv[1:])
-    run_jobs(plan(args), data, files, label=_label, record=_record, summary=_summary, timeout=args.timeout)
+    jobs = unfinished(plan(args), data) if args.resume else plan(args)
+    run_jobs(jobs, data, files, label=_label, record=_record, summary=_summary, timeout=args.timeout)
     failed = [r for r in [*data["runs"], data["efficiency"] or {}] if "error" in r]
     return 1 if failed else 0
 
