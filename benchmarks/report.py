@@ -285,13 +285,13 @@ def notes(data: dict) -> list[str]:
 
 
 def search_notes(done: list[dict]) -> str:
-    """Per set: what a search found, how many trials it ran, and fastText's memory cap."""
+    """Per set and seed: what a search found, how many trials it ran, and fastText's memory cap."""
     parts = []
-    for run in sorted(done, key=lambda r: r["dataset"]):
+    for run in sorted(done, key=lambda r: (r["dataset"], r.get("seed", 0))):
         trials = f"{run['trials']} trials ({run['pruned_trials']} pruned), " if "trials" in run else ""
         cap = f", address space capped at +{run['memory_cap_bytes'] / 2**30:.0f} GiB" if run.get("memory_cap_bytes") else ""
         choice = f" ({run['choice']})" if run.get("choice") else ""
-        parts.append(f"{run['dataset']}: {trials}validation {100 * run['validation_accuracy']:.1f}{cap}{choice}, "
+        parts.append(f"{run['dataset']} seed {run.get('seed', 0)}: {trials}validation {100 * run['validation_accuracy']:.1f}{cap}{choice}, "
                      f"`{run['settings']}`")  # fmt: skip
     return "; ".join(parts) + "."
 

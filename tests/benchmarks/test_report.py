@@ -1,6 +1,6 @@
 import numpy as np
 
-from benchmarks.report import targets_table
+from benchmarks.report import search_notes, targets_table
 
 
 def _runs(method: str, correct: list[int], total: int) -> list[dict]:
@@ -19,3 +19,20 @@ def _margin_verdict(ours_correct: list[int]) -> str:
 def test_a_margin_of_exactly_half_a_point_meets_the_target_and_one_answer_less_does_not():
     assert _margin_verdict([902, 901, 900]) == "yes"  # 90.1: +0.5 exactly
     assert _margin_verdict([902, 901, 899]) == "**no**"
+
+
+def test_tune_level_with_auto_over_the_same_seeds_meets_tune_at_least_auto():
+    # A search that keeps auto's recipe trains auto's own model with each seed: equal means, target met.
+    runs = _runs("ours_auto", [912, 910, 906], 1000) + _runs("tune", [912, 910, 906], 1000)
+    [row] = [row for row in targets_table(runs, None) if "tune ≥ auto" in row]
+    assert row.rsplit("|", 2)[-2].strip() == "yes"
+    lower = _runs("ours_auto", [912, 910, 906], 1000) + _runs("tune", [912, 910, 905], 1000)
+    [row] = [row for row in targets_table(lower, None) if "tune ≥ auto" in row]
+    assert row.rsplit("|", 2)[-2].strip() == "**no**"
+
+
+def test_search_notes_name_each_seed_in_order():
+    runs = [{"dataset": "trec", "seed": seed, "trials": 5, "pruned_trials": 1, "validation_accuracy": 0.9,
+             "settings": {"preset": "dpcnn"}} for seed in (2, 0, 1)]
+    notes = search_notes(runs)
+    assert notes.index("trec seed 0:") < notes.index("trec seed 1:") < notes.index("trec seed 2:")
