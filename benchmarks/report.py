@@ -291,8 +291,8 @@ def search_notes(done: list[dict]) -> str:
         trials = f"{run['trials']} trials ({run['pruned_trials']} pruned), " if "trials" in run else ""
         cap = f", address space capped at +{run['memory_cap_bytes'] / 2**30:.0f} GiB" if run.get("memory_cap_bytes") else ""
         choice = f" ({run['choice']})" if run.get("choice") else ""
-        parts.append(f"{run['dataset']} seed {run.get('seed', 0)}: {trials}validation {100 * run['validation_accuracy']:.1f}{cap}{choice}, "
-                     f"`{run['settings']}`")  # fmt: skip
+        parts.append(f"{run['dataset']} seed {run.get('seed', 0)}: {trials}validation "
+                     f"{100 * run['validation_accuracy']:.1f}{cap}{choice}, `{run['settings']}`")
     return "; ".join(parts) + "."
 
 
